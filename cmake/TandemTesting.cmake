@@ -1,9 +1,9 @@
-# tandem_add_test(NAME name LABEL area SOURCES ... [LIBS ...])
+# tandem_add_test(NAME name LABEL area... SOURCES ... [LIBS ...] [TIMEOUT s])
 #
 # One Boost.Test executable registered with CTest, labelled by area (hls, rtl, host,
 # cosim, interop, wire, sim) so `ctest -L host` runs one area.
 function(tandem_add_test)
-  cmake_parse_arguments(T "" "NAME;LABEL;TIMEOUT" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(T "" "NAME;TIMEOUT" "LABEL;SOURCES;LIBS" ${ARGN})
   if(NOT T_NAME OR NOT T_LABEL OR NOT T_SOURCES)
     message(FATAL_ERROR "tandem_add_test needs NAME, LABEL and SOURCES")
   endif()

@@ -4,16 +4,25 @@
 // every backend include this one header, and nothing else crosses.
 //
 // It is deliberately plain: fixed-width integers and enums, no allocation, no
-// standard-library containers, so that Vitis HLS can synthesize the kernels that
-// include it. docs/contract.md explains it with a diagram; the bit layouts used
-// on AXI4-Stream sidebands are defined at the end of this file.
+// standard-library containers, and C++14 (Vitis HLS's dialect) apart from the
+// host-only comparisons behind TANDEM_CONTRACT_EQUALITY, so that Vitis HLS can
+// synthesize the kernels that include it. docs/contract.md explains it with a diagram; the bit
+// layouts used on AXI4-Stream sidebands are defined at the end of this file.
 #pragma once
 
 #include <cstdint>
 
-namespace tandem::contract {
+// Defaulted comparisons are C++20; the kernels' HLS dialect does without them.
+#if __cplusplus >= 202002L
+#define TANDEM_CONTRACT_EQUALITY(T) friend constexpr bool operator==(const T&, const T&) = default;
+#else
+#define TANDEM_CONTRACT_EQUALITY(T)
+#endif
 
-inline constexpr std::uint32_t kContractVersion = 1;
+namespace tandem {
+namespace contract {
+
+constexpr std::uint32_t kContractVersion = 1;
 
 // ---------------------------------------------------------------------------
 // Flow keys
@@ -32,13 +41,13 @@ struct FlowKey4 {
   std::uint16_t remote_port = 0;
   std::uint16_t local_port = 0;
 
-  friend constexpr bool operator==(const FlowKey4&, const FlowKey4&) = default;
+  TANDEM_CONTRACT_EQUALITY(FlowKey4)
 };
 
 using ConnectionId = std::uint32_t;
 // The lookup result for frames that match no flow: SYNs to listeners, strays,
 // everything that is not TCP.
-inline constexpr ConnectionId kLookupMiss = 0xffffffffu;
+constexpr ConnectionId kLookupMiss = 0xffffffffu;
 
 // ---------------------------------------------------------------------------
 // TX descriptors (host -> NIC)
@@ -48,8 +57,8 @@ inline constexpr ConnectionId kLookupMiss = 0xffffffffu;
 // the TCP/UDP checksum over pseudo header + segment, at the offsets of a frame it
 // parses itself (Ethernet, IPv4 with options, TCP or UDP).
 namespace tx_flag {
-inline constexpr std::uint8_t fill_ipv4_checksum = 0x01;
-inline constexpr std::uint8_t fill_l4_checksum = 0x02;
+constexpr std::uint8_t fill_ipv4_checksum = 0x01;
+constexpr std::uint8_t fill_l4_checksum = 0x02;
 }  // namespace tx_flag
 
 enum class TxKind : std::uint8_t {
@@ -79,17 +88,17 @@ struct TsoJob {
   std::uint16_t mss = 0;             // payload bytes per segment, > 0
 };
 
-inline constexpr std::uint32_t kTsoMaxPayload = 64 * 1024;
-inline constexpr std::uint16_t kTsoMaxHeader = 14 + 60 + 60;
+constexpr std::uint32_t kTsoMaxPayload = 64 * 1024;
+constexpr std::uint16_t kTsoMaxHeader = 14 + 60 + 60;
 
 // Why the NIC refused a TX descriptor. A refused descriptor sends nothing.
 enum class TxStatus : std::uint8_t {
   ok = 0,
-  bad_length = 1,        // frame shorter than Ethernet or longer than the MTU allows
-  bad_mss = 2,           // TSO MSS of 0
-  payload_too_large = 3, // TSO payload over the device's maximum (or 0)
-  bad_template = 4,      // TSO header template does not parse as Ethernet/IPv4/TCP
-  ring_full = 5,         // no descriptor slot: the caller keeps the work and retries
+  bad_length = 1,         // frame shorter than Ethernet or longer than the MTU allows
+  bad_mss = 2,            // TSO MSS of 0
+  payload_too_large = 3,  // TSO payload over the device's maximum (or 0)
+  bad_template = 4,       // TSO header template does not parse as Ethernet/IPv4/TCP
+  ring_full = 5,          // no descriptor slot: the caller keeps the work and retries
 };
 
 // ---------------------------------------------------------------------------
@@ -109,12 +118,12 @@ enum class L4Kind : std::uint8_t { none = 0, tcp = 1, udp = 2, icmp = 3, other =
 // and its lookup result is a miss.
 enum class ParseStatus : std::uint8_t {
   ok = 0,
-  runt = 1,            // shorter than an Ethernet header
-  oversize = 2,        // longer than the maximum frame the NIC accepts
-  bad_l3_header = 3,   // IPv4 version != 4, IHL < 5, header past the frame
-  bad_l3_length = 4,   // IPv4 total length < header or past the frame
-  bad_l4_header = 5,   // TCP data offset < 5 or past the datagram; UDP length wrong
-  fragment = 6,        // an IPv4 fragment: no L4 header to look at
+  runt = 1,           // shorter than an Ethernet header
+  oversize = 2,       // longer than the maximum frame the NIC accepts
+  bad_l3_header = 3,  // IPv4 version != 4, IHL < 5, header past the frame
+  bad_l3_length = 4,  // IPv4 total length < header or past the frame
+  bad_l4_header = 5,  // TCP data offset < 5 or past the datagram; UDP length wrong
+  fragment = 6,       // an IPv4 fragment: no L4 header to look at
 };
 
 struct RxMeta {
@@ -128,12 +137,12 @@ struct RxMeta {
   ParseStatus parse = ParseStatus::ok;
   ChecksumStatus l3_checksum = ChecksumStatus::not_checked;
   ChecksumStatus l4_checksum = ChecksumStatus::not_checked;
-  std::uint8_t tcp_flags = 0;              // byte 13 of the TCP header, 0 otherwise
-  ConnectionId conn_id = kLookupMiss;      // the flow table's answer
-  std::uint16_t queue = 0;                 // the host queue the frame was steered to
-  std::uint32_t rss_hash = 0;              // Toeplitz hash of the 4-tuple, 0 if none
+  std::uint8_t tcp_flags = 0;          // byte 13 of the TCP header, 0 otherwise
+  ConnectionId conn_id = kLookupMiss;  // the flow table's answer
+  std::uint16_t queue = 0;             // the host queue the frame was steered to
+  std::uint32_t rss_hash = 0;          // Toeplitz hash of the 4-tuple, 0 if none
 
-  friend constexpr bool operator==(const RxMeta&, const RxMeta&) = default;
+  TANDEM_CONTRACT_EQUALITY(RxMeta)
 };
 
 // ---------------------------------------------------------------------------
@@ -159,14 +168,14 @@ struct FlowCommand {
   ConnectionId conn_id = 0;  // insert only
   std::uint32_t tag = 0;     // echoed in the completion
 
-  friend constexpr bool operator==(const FlowCommand&, const FlowCommand&) = default;
+  TANDEM_CONTRACT_EQUALITY(FlowCommand)
 };
 
 struct FlowCompletion {
   std::uint32_t tag = 0;
   FlowStatus status = FlowStatus::ok;
 
-  friend constexpr bool operator==(const FlowCompletion&, const FlowCompletion&) = default;
+  TANDEM_CONTRACT_EQUALITY(FlowCompletion)
 };
 
 // ---------------------------------------------------------------------------
@@ -176,13 +185,13 @@ struct FlowCompletion {
 struct Capabilities {
   bool tx_ipv4_checksum = false;
   bool tx_l4_checksum = false;
-  bool rx_checksum = false;          // RxMeta checksum statuses are meaningful
-  std::uint32_t tso_max_payload = 0; // 0: no TSO
-  std::uint32_t lookup_capacity = 0; // 0: no flow table; RxMeta::conn_id is always a miss
-  std::uint16_t queues = 1;          // RX/TX queue pairs, one per host core
-  std::uint16_t mtu = 1500;          // largest IPv4 packet the wire carries
+  bool rx_checksum = false;           // RxMeta checksum statuses are meaningful
+  std::uint32_t tso_max_payload = 0;  // 0: no TSO
+  std::uint32_t lookup_capacity = 0;  // 0: no flow table; RxMeta::conn_id is always a miss
+  std::uint16_t queues = 1;           // RX/TX queue pairs, one per host core
+  std::uint16_t mtu = 1500;           // largest IPv4 packet the wire carries
 
-  friend constexpr bool operator==(const Capabilities&, const Capabilities&) = default;
+  TANDEM_CONTRACT_EQUALITY(Capabilities)
 };
 
 // ---------------------------------------------------------------------------
@@ -199,27 +208,27 @@ struct BitField {
 };
 
 namespace rx_meta_bits {
-inline constexpr BitField frame_length{0, 16};
-inline constexpr BitField l3_offset{16, 8};
-inline constexpr BitField l4_offset{24, 8};
-inline constexpr BitField payload_offset{32, 16};
-inline constexpr BitField payload_length{48, 16};
-inline constexpr BitField l3{64, 2};
-inline constexpr BitField l4{66, 3};
-inline constexpr BitField parse{69, 3};
-inline constexpr BitField l3_checksum{72, 2};
-inline constexpr BitField l4_checksum{74, 2};
-inline constexpr BitField tcp_flags{76, 8};
-inline constexpr BitField queue{84, 12};
-inline constexpr BitField conn_id{96, 32};
-inline constexpr BitField rss_hash{128, 32};
-inline constexpr unsigned kWidth = 160;
+constexpr BitField frame_length{0, 16};
+constexpr BitField l3_offset{16, 8};
+constexpr BitField l4_offset{24, 8};
+constexpr BitField payload_offset{32, 16};
+constexpr BitField payload_length{48, 16};
+constexpr BitField l3{64, 2};
+constexpr BitField l4{66, 3};
+constexpr BitField parse{69, 3};
+constexpr BitField l3_checksum{72, 2};
+constexpr BitField l4_checksum{74, 2};
+constexpr BitField tcp_flags{76, 8};
+constexpr BitField queue{84, 12};
+constexpr BitField conn_id{96, 32};
+constexpr BitField rss_hash{128, 32};
+constexpr unsigned kWidth = 160;
 }  // namespace rx_meta_bits
 
 // A 160-bit word as five 32-bit lanes, lane 0 holding bits 0..31.
 struct RxMetaWord {
   std::uint32_t lane[5] = {};
-  friend constexpr bool operator==(const RxMetaWord&, const RxMetaWord&) = default;
+  TANDEM_CONTRACT_EQUALITY(RxMetaWord)
 };
 
 namespace detail {
@@ -245,43 +254,42 @@ constexpr std::uint32_t get_bits(const RxMetaWord& w, BitField f) {
 }  // namespace detail
 
 constexpr RxMetaWord pack_rx_meta(const RxMeta& m) {
-  namespace b = rx_meta_bits;
   RxMetaWord w;
-  detail::put_bits(w, b::frame_length, m.frame_length);
-  detail::put_bits(w, b::l3_offset, m.l3_offset);
-  detail::put_bits(w, b::l4_offset, m.l4_offset);
-  detail::put_bits(w, b::payload_offset, m.payload_offset);
-  detail::put_bits(w, b::payload_length, m.payload_length);
-  detail::put_bits(w, b::l3, static_cast<std::uint32_t>(m.l3));
-  detail::put_bits(w, b::l4, static_cast<std::uint32_t>(m.l4));
-  detail::put_bits(w, b::parse, static_cast<std::uint32_t>(m.parse));
-  detail::put_bits(w, b::l3_checksum, static_cast<std::uint32_t>(m.l3_checksum));
-  detail::put_bits(w, b::l4_checksum, static_cast<std::uint32_t>(m.l4_checksum));
-  detail::put_bits(w, b::tcp_flags, m.tcp_flags);
-  detail::put_bits(w, b::queue, m.queue);
-  detail::put_bits(w, b::conn_id, m.conn_id);
-  detail::put_bits(w, b::rss_hash, m.rss_hash);
+  detail::put_bits(w, rx_meta_bits::frame_length, m.frame_length);
+  detail::put_bits(w, rx_meta_bits::l3_offset, m.l3_offset);
+  detail::put_bits(w, rx_meta_bits::l4_offset, m.l4_offset);
+  detail::put_bits(w, rx_meta_bits::payload_offset, m.payload_offset);
+  detail::put_bits(w, rx_meta_bits::payload_length, m.payload_length);
+  detail::put_bits(w, rx_meta_bits::l3, static_cast<std::uint32_t>(m.l3));
+  detail::put_bits(w, rx_meta_bits::l4, static_cast<std::uint32_t>(m.l4));
+  detail::put_bits(w, rx_meta_bits::parse, static_cast<std::uint32_t>(m.parse));
+  detail::put_bits(w, rx_meta_bits::l3_checksum, static_cast<std::uint32_t>(m.l3_checksum));
+  detail::put_bits(w, rx_meta_bits::l4_checksum, static_cast<std::uint32_t>(m.l4_checksum));
+  detail::put_bits(w, rx_meta_bits::tcp_flags, m.tcp_flags);
+  detail::put_bits(w, rx_meta_bits::queue, m.queue);
+  detail::put_bits(w, rx_meta_bits::conn_id, m.conn_id);
+  detail::put_bits(w, rx_meta_bits::rss_hash, m.rss_hash);
   return w;
 }
 
 constexpr RxMeta unpack_rx_meta(const RxMetaWord& w) {
-  namespace b = rx_meta_bits;
   RxMeta m;
-  m.frame_length = static_cast<std::uint16_t>(detail::get_bits(w, b::frame_length));
-  m.l3_offset = static_cast<std::uint8_t>(detail::get_bits(w, b::l3_offset));
-  m.l4_offset = static_cast<std::uint8_t>(detail::get_bits(w, b::l4_offset));
-  m.payload_offset = static_cast<std::uint16_t>(detail::get_bits(w, b::payload_offset));
-  m.payload_length = static_cast<std::uint16_t>(detail::get_bits(w, b::payload_length));
-  m.l3 = static_cast<L3Kind>(detail::get_bits(w, b::l3));
-  m.l4 = static_cast<L4Kind>(detail::get_bits(w, b::l4));
-  m.parse = static_cast<ParseStatus>(detail::get_bits(w, b::parse));
-  m.l3_checksum = static_cast<ChecksumStatus>(detail::get_bits(w, b::l3_checksum));
-  m.l4_checksum = static_cast<ChecksumStatus>(detail::get_bits(w, b::l4_checksum));
-  m.tcp_flags = static_cast<std::uint8_t>(detail::get_bits(w, b::tcp_flags));
-  m.queue = static_cast<std::uint16_t>(detail::get_bits(w, b::queue));
-  m.conn_id = detail::get_bits(w, b::conn_id);
-  m.rss_hash = detail::get_bits(w, b::rss_hash);
+  m.frame_length = static_cast<std::uint16_t>(detail::get_bits(w, rx_meta_bits::frame_length));
+  m.l3_offset = static_cast<std::uint8_t>(detail::get_bits(w, rx_meta_bits::l3_offset));
+  m.l4_offset = static_cast<std::uint8_t>(detail::get_bits(w, rx_meta_bits::l4_offset));
+  m.payload_offset = static_cast<std::uint16_t>(detail::get_bits(w, rx_meta_bits::payload_offset));
+  m.payload_length = static_cast<std::uint16_t>(detail::get_bits(w, rx_meta_bits::payload_length));
+  m.l3 = static_cast<L3Kind>(detail::get_bits(w, rx_meta_bits::l3));
+  m.l4 = static_cast<L4Kind>(detail::get_bits(w, rx_meta_bits::l4));
+  m.parse = static_cast<ParseStatus>(detail::get_bits(w, rx_meta_bits::parse));
+  m.l3_checksum = static_cast<ChecksumStatus>(detail::get_bits(w, rx_meta_bits::l3_checksum));
+  m.l4_checksum = static_cast<ChecksumStatus>(detail::get_bits(w, rx_meta_bits::l4_checksum));
+  m.tcp_flags = static_cast<std::uint8_t>(detail::get_bits(w, rx_meta_bits::tcp_flags));
+  m.queue = static_cast<std::uint16_t>(detail::get_bits(w, rx_meta_bits::queue));
+  m.conn_id = detail::get_bits(w, rx_meta_bits::conn_id);
+  m.rss_hash = detail::get_bits(w, rx_meta_bits::rss_hash);
   return m;
 }
 
-}  // namespace tandem::contract
+}  // namespace contract
+}  // namespace tandem

@@ -10,10 +10,10 @@ BOOST_AUTO_TEST_SUITE(rx_meta_sideband)
 
 BOOST_AUTO_TEST_CASE(fields_do_not_overlap_and_fit_the_word) {
   namespace b = c::rx_meta_bits;
-  const c::BitField fields[] = {b::frame_length, b::l3_offset,   b::l4_offset,   b::payload_offset,
-                                b::payload_length, b::l3,        b::l4,          b::parse,
-                                b::l3_checksum,  b::l4_checksum, b::tcp_flags,   b::queue,
-                                b::conn_id,      b::rss_hash};
+  const c::BitField fields[] = {b::frame_length,   b::l3_offset,   b::l4_offset, b::payload_offset,
+                                b::payload_length, b::l3,          b::l4,        b::parse,
+                                b::l3_checksum,    b::l4_checksum, b::tcp_flags, b::queue,
+                                b::conn_id,        b::rss_hash};
   bool used[b::kWidth] = {};
   for (const auto& f : fields) {
     BOOST_TEST_REQUIRE(f.offset + f.width <= b::kWidth);

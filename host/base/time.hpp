@@ -22,7 +22,11 @@ struct VirtualClock {
 using Duration = VirtualClock::duration;
 using Instant = VirtualClock::time_point;
 
-constexpr Instant instant_from_ns(std::int64_t ns) { return Instant(Duration(ns)); }
-constexpr std::int64_t to_ns(Instant t) { return t.time_since_epoch().count(); }
+constexpr Instant instant_from_ns(std::int64_t ns) {
+  return Instant(Duration(ns));
+}
+constexpr std::int64_t to_ns(Instant t) {
+  return t.time_since_epoch().count();
+}
 
 }  // namespace tandem

@@ -37,10 +37,10 @@ struct DeviceCounters {
   std::uint64_t tx_frames = 0;
   std::uint64_t tx_bytes = 0;
   std::uint64_t tx_tso_jobs = 0;
-  std::uint64_t tx_refused = 0;   // descriptors rejected with a TxStatus other than ok
+  std::uint64_t tx_refused = 0;  // descriptors rejected with a TxStatus other than ok
   std::uint64_t rx_frames = 0;
   std::uint64_t rx_bytes = 0;
-  std::uint64_t rx_dropped = 0;   // RX queue full: the frame never reached the host
+  std::uint64_t rx_dropped = 0;  // RX queue full: the frame never reached the host
   std::uint64_t flow_commands = 0;
 };
 

@@ -5,7 +5,8 @@ namespace tandem::wire {
 
 namespace {
 std::uint16_t fold(std::uint64_t sum) {
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
   return static_cast<std::uint16_t>(sum);
 }
 }  // namespace
@@ -19,7 +20,8 @@ void ChecksumAccumulator::add(ByteSpan bytes) {
   }
   // A 64-bit accumulator cannot overflow before 2^48 words have been added, far
   // beyond any frame, so the fold waits until the end.
-  for (; i + 1 < bytes.size(); i += 2) total_ += load_be16(bytes, i);
+  for (; i + 1 < bytes.size(); i += 2)
+    total_ += load_be16(bytes, i);
   if (i < bytes.size()) {
     total_ += std::uint64_t{static_cast<std::uint8_t>(bytes[i])} << 8;
     odd_ = true;
@@ -33,7 +35,9 @@ void ChecksumAccumulator::add_u16(std::uint16_t word) {
   total_ += odd_ ? static_cast<std::uint16_t>((word >> 8) | (word << 8)) : word;
 }
 
-std::uint16_t ChecksumAccumulator::sum() const { return fold(total_); }
+std::uint16_t ChecksumAccumulator::sum() const {
+  return fold(total_);
+}
 
 std::uint16_t internet_checksum(ByteSpan bytes) {
   ChecksumAccumulator acc;

@@ -55,8 +55,7 @@ struct IcmpRepr {
 
   static IcmpRepr echo(IcmpType type, std::uint16_t ident, std::uint16_t seq,
                        std::size_t payload_len) {
-    return {static_cast<std::uint8_t>(type), 0,
-            (std::uint32_t{ident} << 16) | seq, payload_len};
+    return {static_cast<std::uint8_t>(type), 0, (std::uint32_t{ident} << 16) | seq, payload_len};
   }
   std::uint16_t echo_ident() const { return static_cast<std::uint16_t>(rest_of_header >> 16); }
   std::uint16_t echo_seq() const { return static_cast<std::uint16_t>(rest_of_header & 0xffff); }

@@ -24,7 +24,9 @@ class Ipv4Packet {
   static Parsed<Ipv4Packet> new_checked(ByteSpan bytes);
 
   std::uint8_t version() const { return load_u8(bytes_, 0) >> 4; }
-  std::size_t header_len() const { return static_cast<std::size_t>(load_u8(bytes_, 0) & 0x0fu) * 4; }
+  std::size_t header_len() const {
+    return static_cast<std::size_t>(load_u8(bytes_, 0) & 0x0fu) * 4;
+  }
   std::uint8_t dscp_ecn() const { return load_u8(bytes_, 1); }
   std::uint16_t total_len() const { return load_be16(bytes_, 2); }
   std::uint16_t ident() const { return load_be16(bytes_, 4); }
@@ -37,7 +39,9 @@ class Ipv4Packet {
   std::uint16_t checksum() const { return load_be16(bytes_, 10); }
   Ipv4Address src() const { return {load_be32(bytes_, 12)}; }
   Ipv4Address dst() const { return {load_be32(bytes_, 16)}; }
-  ByteSpan options() const { return bytes_.subspan(kIpv4MinHeaderLen, header_len() - kIpv4MinHeaderLen); }
+  ByteSpan options() const {
+    return bytes_.subspan(kIpv4MinHeaderLen, header_len() - kIpv4MinHeaderLen);
+  }
   ByteSpan payload() const { return bytes_.subspan(header_len()); }
   // The header checksum sums to zero over the header (RFC 1071).
   bool verify_checksum() const;

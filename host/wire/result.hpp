@@ -12,10 +12,10 @@
 namespace tandem::wire {
 
 enum class ParseError {
-  truncated,    // fewer bytes than the header (or a length field) says
-  malformed,    // a field holds a value the format forbids (IHL < 5, bad option length...)
-  unsupported,  // well-formed but outside what Tandem handles (IPv4 fragments, hw type != 1)
-  bad_checksum, // the bytes are intact in shape but their checksum does not verify
+  truncated,     // fewer bytes than the header (or a length field) says
+  malformed,     // a field holds a value the format forbids (IHL < 5, bad option length...)
+  unsupported,   // well-formed but outside what Tandem handles (IPv4 fragments, hw type != 1)
+  bad_checksum,  // the bytes are intact in shape but their checksum does not verify
 };
 
 std::string_view to_string(ParseError e);

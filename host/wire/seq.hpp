@@ -45,7 +45,11 @@ class SeqNum {
   std::uint32_t raw_ = 0;
 };
 
-constexpr SeqNum max(SeqNum a, SeqNum b) { return a < b ? b : a; }
-constexpr SeqNum min(SeqNum a, SeqNum b) { return a < b ? a : b; }
+constexpr SeqNum max(SeqNum a, SeqNum b) {
+  return a < b ? b : a;
+}
+constexpr SeqNum min(SeqNum a, SeqNum b) {
+  return a < b ? a : b;
+}
 
 }  // namespace tandem::wire

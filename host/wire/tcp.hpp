@@ -97,7 +97,9 @@ class TcpPacket {
   std::uint16_t window() const { return load_be16(bytes_, 14); }
   std::uint16_t checksum() const { return load_be16(bytes_, 16); }
   std::uint16_t urgent_pointer() const { return load_be16(bytes_, 18); }
-  ByteSpan options() const { return bytes_.subspan(kTcpMinHeaderLen, header_len() - kTcpMinHeaderLen); }
+  ByteSpan options() const {
+    return bytes_.subspan(kTcpMinHeaderLen, header_len() - kTcpMinHeaderLen);
+  }
   ByteSpan payload() const { return bytes_.subspan(header_len()); }
   bool verify_checksum(Ipv4Address src, Ipv4Address dst) const;
   ByteSpan bytes() const { return bytes_; }
@@ -130,8 +132,7 @@ struct TcpRepr {
                                ChecksumMode mode);
   std::size_t header_len() const { return kTcpMinHeaderLen + options.emitted_len(); }
   // `segment` is header + payload with the payload in place after header_len().
-  void emit(MutableByteSpan segment, Ipv4Address src, Ipv4Address dst,
-            ChecksumMode mode) const;
+  void emit(MutableByteSpan segment, Ipv4Address src, Ipv4Address dst, ChecksumMode mode) const;
 
   friend bool operator==(const TcpRepr&, const TcpRepr&) = default;
 };

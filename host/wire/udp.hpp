@@ -44,8 +44,7 @@ struct UdpRepr {
   static constexpr std::size_t header_len() { return kUdpHeaderLen; }
   // `datagram` is header + payload with the payload in place; a computed checksum
   // of 0 is sent as 0xFFFF (RFC 768).
-  void emit(MutableByteSpan datagram, Ipv4Address src, Ipv4Address dst,
-            ChecksumMode mode) const;
+  void emit(MutableByteSpan datagram, Ipv4Address src, Ipv4Address dst, ChecksumMode mode) const;
 
   friend bool operator==(const UdpRepr&, const UdpRepr&) = default;
 };

@@ -22,7 +22,9 @@ namespace tandem::sim {
 
 enum class LinkEnd : std::uint8_t { a = 0, b = 1 };
 
-constexpr LinkEnd peer_of(LinkEnd end) { return end == LinkEnd::a ? LinkEnd::b : LinkEnd::a; }
+constexpr LinkEnd peer_of(LinkEnd end) {
+  return end == LinkEnd::a ? LinkEnd::b : LinkEnd::a;
+}
 
 // Impairments of one direction. Probabilities are per frame, in [0, 1].
 struct Impairment {
