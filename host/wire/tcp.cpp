@@ -203,7 +203,7 @@ Parsed<TcpRepr> TcpRepr::parse(const TcpPacket& packet, Ipv4Address src, Ipv4Add
   repr.flags = packet.flags();
   repr.window = packet.window();
   repr.urgent_pointer = packet.urgent_pointer();
-  repr.options = std::move(parsed_options).value();
+  repr.options = parsed_options.value();
   repr.payload_len = packet.payload().size();
   return repr;
 }
