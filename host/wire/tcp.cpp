@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "host/wire/tcp.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
@@ -109,8 +110,7 @@ Parsed<TcpOptions> TcpOptions::parse(ByteSpan options) {
   return opts;
 }
 
-std::size_t TcpOptions::emitted_len() const {
-  assert(sack_count <= kMaxSackBlocks);
+std::size_t TcpOptions::emitted_len_without_sack() const {
   // Each option is padded with NOPs to whole 32-bit words, as emit() lays them out.
   std::size_t len = 0;
   if (mss) len += 4;
@@ -120,7 +120,23 @@ std::size_t TcpOptions::emitted_len() const {
     len += 4;
   }
   if (window_scale) len += 4;
-  if (sack_count > 0) len += 4 + std::size_t{sack_count} * kSackBlockLen;
+  return len;
+}
+
+std::size_t TcpOptions::sack_blocks_that_fit() const {
+  assert(sack_count <= kMaxSackBlocks);
+  // Like Linux (tcp_established_options), send only the SACK blocks that fit
+  // after the other options; the first blocks are the most recent (RFC 2018 §4),
+  // so the ones dropped are the least useful.
+  const std::size_t others = emitted_len_without_sack();
+  if (others + 4 + kSackBlockLen > kTcpMaxOptionsLen) return 0;
+  return std::min<std::size_t>(sack_count, (kTcpMaxOptionsLen - others - 4) / kSackBlockLen);
+}
+
+std::size_t TcpOptions::emitted_len() const {
+  const std::size_t blocks = sack_blocks_that_fit();
+  const std::size_t len =
+      emitted_len_without_sack() + (blocks > 0 ? 4 + blocks * kSackBlockLen : 0);
   assert(len <= kTcpMaxOptionsLen);
   return len;
 }
@@ -147,10 +163,10 @@ void TcpOptions::emit(MutableByteSpan out) const {
     w.bytes(kNop, kNop, kSackPermitted, kSackPermittedLen);
   }
   if (window_scale) w.bytes(kNop, kWindowScale, kWindowScaleLen, *window_scale);
-  if (sack_count > 0) {
-    w.bytes(kNop, kNop, kSack,
-            static_cast<std::uint8_t>(kSackBaseLen + sack_count * kSackBlockLen));
-    for (std::size_t i = 0; i < sack_count; ++i) {
+  const std::size_t blocks = sack_blocks_that_fit();
+  if (blocks > 0) {
+    w.bytes(kNop, kNop, kSack, static_cast<std::uint8_t>(kSackBaseLen + blocks * kSackBlockLen));
+    for (std::size_t i = 0; i < blocks; ++i) {
       w.word(sack_blocks[i].left.raw());
       w.word(sack_blocks[i].right.raw());
     }

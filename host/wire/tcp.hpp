@@ -70,8 +70,9 @@ struct TcpOptions {
 
   static Parsed<TcpOptions> parse(ByteSpan options);
 
-  // Length emit() writes: always a multiple of 4, at most 40. Asserts the set fits
-  // (with timestamps at most 3 SACK blocks fit).
+  // Length emit() writes: always a multiple of 4, at most 40. SACK blocks that do
+  // not fit after the other options are left out, as Linux does (with timestamps
+  // at most 3 fit), so any parsed option set can be emitted.
   std::size_t emitted_len() const;
   // Lays options out the way Linux's tcp_options_write does, so that Tandem's
   // segments look like Linux's on the wire and Linux's parse and re-emit
@@ -80,6 +81,10 @@ struct TcpOptions {
   void emit(MutableByteSpan out) const;  // out.size() == emitted_len()
 
   friend bool operator==(const TcpOptions& a, const TcpOptions& b);
+
+ private:
+  std::size_t emitted_len_without_sack() const;
+  std::size_t sack_blocks_that_fit() const;
 };
 
 class TcpPacket {

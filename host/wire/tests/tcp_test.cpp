@@ -127,6 +127,27 @@ BOOST_AUTO_TEST_CASE(linux_syn_options) {
   BOOST_TEST(o.sack_count == 0);
 }
 
+// A peer may pack MSS, timestamps and three SACK blocks into exactly 40 bytes
+// without padding; Linux's padded layout has no room for all three blocks, so
+// emit keeps the first (most recent, RFC 2018 §4) blocks that fit.
+BOOST_AUTO_TEST_CASE(sack_blocks_that_do_not_fit_are_left_out_on_emit) {
+  const tw::TcpOptions o = parse_options(
+      "02 04 05 b4 08 0a 00 00 00 01 00 00 00 02 05 1a"
+      " 00 00 00 10 00 00 00 20 00 00 00 30 00 00 00 40 00 00 00 50 00 00 00 60");
+  BOOST_TEST_REQUIRE(o.sack_count == 3);
+  const std::size_t len = o.emitted_len();
+  BOOST_TEST(len == 4u + 12u + 4u + 16u);
+  std::vector<std::byte> out(len);
+  o.emit(out);
+  const auto back = tw::TcpOptions::parse(out);
+  BOOST_TEST_REQUIRE(back.ok());
+  BOOST_TEST(back->sack_count == 2);
+  BOOST_TEST((back->sack_blocks[0] == o.sack_blocks[0]));
+  BOOST_TEST((back->sack_blocks[1] == o.sack_blocks[1]));
+  BOOST_TEST((back->timestamps == o.timestamps));
+  BOOST_TEST((back->mss == o.mss));
+}
+
 // Every layout Linux's tcp_options_write() produces must come back byte for byte.
 BOOST_AUTO_TEST_CASE(linux_layouts_reemit_byte_exactly) {
   for (std::string_view hex : {
