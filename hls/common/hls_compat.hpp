@@ -43,7 +43,7 @@ class ap_uint {
 
   // From any integer, as Vitis allows: the value is sign-extended, then wrapped
   // to W bits, so ap_uint<8>(-1) is 255.
-  template <typename T, typename = std::enable_if_t<std::is_integral_v<T> > >
+  template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
   constexpr ap_uint(T value) {  // NOLINT(google-explicit-constructor)
     bool negative = false;
     if constexpr (std::is_signed_v<T>) {
@@ -67,8 +67,8 @@ class ap_uint {
 
   // Up to 64 bits the value converts to an integer, so that ordinary arithmetic
   // and comparisons apply (and wrap to W bits when assigned back).
-  template <int V = W, typename = std::enable_if_t<(V <= 64)> >
-  constexpr operator std::uint64_t() const {  // NOLINT(google-explicit-constructor)
+  constexpr operator std::uint64_t() const  // NOLINT(google-explicit-constructor)
+      requires(W <= 64) {
     return words_[0];
   }
 
@@ -131,7 +131,7 @@ class ap_uint {
       v_.set_range(hi_, lo_, value);
       return *this;
     }
-    template <typename T, typename = std::enable_if_t<std::is_integral_v<T> > >
+    template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
     constexpr RangeRef& operator=(T value) {
       return *this = ap_uint<64>(value);
     }
@@ -169,7 +169,7 @@ class ap_uint {
     return r;
   }
   // Shifts keep the width, so bits shifted out are lost, as in Vitis.
-  template <typename T, typename = std::enable_if_t<std::is_integral_v<T> > >
+  template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
   constexpr ap_uint operator<<(T shift) const {
     ap_uint r;
     const int n = static_cast<int>(shift);
@@ -183,7 +183,7 @@ class ap_uint {
     r.normalize();
     return r;
   }
-  template <typename T, typename = std::enable_if_t<std::is_integral_v<T> > >
+  template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
   constexpr ap_uint operator>>(T shift) const {
     ap_uint r;
     const int n = static_cast<int>(shift);
@@ -260,11 +260,11 @@ class ap_uint {
     ++*this;
     return old;
   }
-  template <typename T, typename = std::enable_if_t<std::is_integral_v<T> > >
+  template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
   constexpr ap_uint& operator<<=(T n) {
     return *this = *this << n;
   }
-  template <typename T, typename = std::enable_if_t<std::is_integral_v<T> > >
+  template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
   constexpr ap_uint& operator>>=(T n) {
     return *this = *this >> n;
   }
@@ -363,12 +363,13 @@ struct ap_axiu {
 
 #endif  // native types
 
-namespace tandem::hls_kernels {
+namespace tandem {
+namespace hls_kernels {
 
 // The NIC datapath's stream word: 512 bits, 64 bytes a beat (docs/contract.md).
-inline constexpr int kBeatBits = 512;
-inline constexpr int kBeatBytes = kBeatBits / 8;
-using AxisBeat = ap_axiu<kBeatBits, 0, 0, 0>;
+constexpr int kBeatBits = 512;
+constexpr int kBeatBytes = kBeatBits / 8;
+typedef ap_axiu<kBeatBits, 0, 0, 0> AxisBeat;
 
 // Byte `i` of a beat is bits [8i+7 : 8i]: AXI4-Stream puts the first byte of the
 // frame in the lowest lane.
@@ -376,4 +377,5 @@ inline unsigned beat_byte(const ap_uint<kBeatBits>& data, int i) {
   return data.range(8 * i + 7, 8 * i).to_uint();
 }
 
-}  // namespace tandem::hls_kernels
+}  // namespace hls_kernels
+}  // namespace tandem
