@@ -117,10 +117,13 @@ class ap_uint {
   template <int W2>
   constexpr void set_range(int hi, int lo, const ap_uint<W2>& value) {
     assert(lo >= 0 && hi < W && hi >= lo);
-    for (int i = lo; i <= hi; ++i) {
-      const int src = i - lo;
-      set_bit(i, src < W2 ? value.get_bit(src) : false);
-    }
+    // Word-wide masking rather than a loop over bits: the kernels' native
+    // builds assign byte and word ranges of 512-bit beats on every cycle.
+    const int n = hi - lo + 1;
+    const ap_uint field = ap_uint(value).low_bits(n) << lo;
+    const ap_uint mask = (~ap_uint(0)).low_bits(n) << lo;
+    for (int i = 0; i < kWords; ++i)
+      words_[i] = (words_[i] & ~mask.words_[i]) | field.words_[i];
   }
 
   class RangeRef {
@@ -374,7 +377,13 @@ typedef ap_axiu<kBeatBits, 0, 0, 0> AxisBeat;
 // Byte `i` of a beat is bits [8i+7 : 8i]: AXI4-Stream puts the first byte of the
 // frame in the lowest lane.
 inline unsigned beat_byte(const ap_uint<kBeatBits>& data, int i) {
+#if TANDEM_HLS_VITIS
   return data.range(8 * i + 7, 8 * i).to_uint();
+#else
+  // Natively a range select shifts all 512 bits; reading the 64-bit word that
+  // holds the byte is the same value at a fraction of the cost.
+  return static_cast<unsigned>((data.word(i / 8) >> (8 * (i % 8))) & 0xffu);
+#endif
 }
 
 }  // namespace hls_kernels

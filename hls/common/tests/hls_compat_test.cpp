@@ -84,6 +84,22 @@ BOOST_AUTO_TEST_CASE(bitwise_and_shifts_match_a_bitset_model) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(range_assignment_matches_a_bitset_model) {
+  std::mt19937_64 rng(2);
+  for (int round = 0; round < 5000; ++round) {
+    auto v = random_value<512>(rng);
+    const auto field = random_value<512>(rng);
+    const int lo = static_cast<int>(rng() % 512);
+    const int hi = lo + static_cast<int>(rng() % (512 - lo));
+    auto expected = to_bits(v);
+    for (int i = lo; i <= hi; ++i) expected[i] = field[i - lo];
+    v.range(hi, lo) = field;
+    BOOST_TEST_REQUIRE(to_bits(v) == expected);
+    const ap_uint<512> back = v.range(hi, lo);
+    for (int i = 0; i < 512; ++i) BOOST_TEST_REQUIRE(back[i] == (i <= hi - lo && field[i]));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(add_and_subtract_carry_across_words) {
   ap_uint<130> all_ones = ~ap_uint<130>(0);
   BOOST_TEST((all_ones + ap_uint<130>(1)).is_zero());
