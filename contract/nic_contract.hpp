@@ -159,6 +159,8 @@ enum class FlowStatus : std::uint8_t {
   exists = 1,     // insert of a key already present (the table is unchanged)
   full = 2,       // insert with no free slot left, stash included
   not_found = 3,  // remove of a key not present
+  rejected = 4,   // a command the NIC cannot carry out: unknown op or address family, or an
+                  // insert of kLookupMiss as the id (nothing changed)
 };
 
 struct FlowCommand {

@@ -92,11 +92,13 @@ BOOST_AUTO_TEST_CASE(range_assignment_matches_a_bitset_model) {
     const int lo = static_cast<int>(rng() % 512);
     const int hi = lo + static_cast<int>(rng() % (512 - lo));
     auto expected = to_bits(v);
-    for (int i = lo; i <= hi; ++i) expected[i] = field[i - lo];
+    for (int i = lo; i <= hi; ++i)
+      expected[i] = field[i - lo];
     v.range(hi, lo) = field;
     BOOST_TEST_REQUIRE(to_bits(v) == expected);
     const ap_uint<512> back = v.range(hi, lo);
-    for (int i = 0; i < 512; ++i) BOOST_TEST_REQUIRE(back[i] == (i <= hi - lo && field[i]));
+    for (int i = 0; i < 512; ++i)
+      BOOST_TEST_REQUIRE(back[i] == (i <= hi - lo && field[i]));
   }
 }
 
