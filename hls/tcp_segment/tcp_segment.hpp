@@ -177,7 +177,7 @@ class TcpSegment {
   hls::stream<TsoJobInfo> hdr2seg_;
   hls::stream<TsoTemplate> hdr2emit_;
   hls::stream<TsoSegmentDesc> seg2emit_desc_;
-  hls::stream<ap_uint<kBeatBits> > seg2emit_data_;
+  hls::stream<ap_uint<kBeatBits>> seg2emit_data_;
 
   // header stage
   HeaderState h_state_ = HeaderState::cmd;
