@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <random>
 #include <vector>
 
@@ -128,7 +129,7 @@ Result run(std::size_t jobs, std::uint16_t mss, const std::vector<AxisBeat>& hea
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   const std::size_t jobs = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 256;
   if (jobs == 0) {
     std::fprintf(stderr, "usage: %s [jobs per measurement > 0]\n", argv[0]);
@@ -163,4 +164,14 @@ int main(int argc, char** argv) {
                 bus_gbps, frame_gbps, native);
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  // A benchmark that cannot allocate or hits a kernel bug says so and fails.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
 }

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <memory>
 #include <random>
 #include <vector>
@@ -265,7 +266,7 @@ void on_chip_row(const char* size) {
 
 }  // namespace
 
-int main() {
+int run() {
   const auto start = Clock::now();
   std::printf(
       "conn_lookup: bucketized cuckoo hash, 4 slots of 16 B per 64 B bucket, 2 buckets per key\n");
@@ -328,7 +329,7 @@ int main() {
   std::vector<FlowKey4> live;
   {
     std::mt19937_64 rng(4);
-    while (live.size() < kCap / 10 * 9) {
+    while (live.size() < std::size_t{kCap} / 10 * 9) {
       const FlowKey4 k = random_key(rng);
       if (kernel->run_command(insert_cmd(k, static_cast<ConnectionId>(live.size())), mem).status ==
           FlowStatus::ok)
@@ -352,4 +353,14 @@ int main() {
               bulk_rate / 1e6);
   std::printf("\ntotal %.1f s\n", seconds_since(start));
   return 0;
+}
+
+int main() {
+  // A benchmark that cannot allocate or hits a kernel bug says so and fails.
+  try {
+    return run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
 }

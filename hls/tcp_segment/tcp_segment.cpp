@@ -196,8 +196,10 @@ void TcpSegment::parse_template() {
   const bool segment_fits =
       ip_header_length + tcp_header_length + largest_segment <= kIpv4MaxTotalLength;
 
+  // The checks run in a fixed order, so the first failing one names the status;
+  // two different failures both mean "bad MSS".
   contract::TxStatus status = contract::TxStatus::ok;
-  if (mss == 0) {
+  if (mss == 0) {  // NOLINT(bugprone-branch-clone)
     status = contract::TxStatus::bad_mss;
   } else if (payload_length == 0 || payload_length > max_payload_) {
     status = contract::TxStatus::payload_too_large;
