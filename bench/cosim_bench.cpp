@@ -140,6 +140,7 @@ void lookup_run(std::uint16_t latency, int frames) {
     d->poll_flow_completions(done);
   }
   std::vector<std::vector<std::byte>> f;
+  f.reserve(128);
   for (int i = 0; i < 128; ++i)
     f.push_back(tcp_frame(64, static_cast<std::uint16_t>(40000 + i)));
   for (int i = 0; i < frames; ++i)

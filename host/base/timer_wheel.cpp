@@ -163,8 +163,8 @@ std::optional<std::uint64_t> TimerWheel::next_event_tick() const {
 void TimerWheel::run_tick(std::uint64_t tick) {
   for (unsigned level = kLevels - 1; level >= 1; --level) {
     if ((tick & ((std::uint64_t{1} << shift_of(level)) - 1)) != 0) continue;
-    const auto list =
-        static_cast<std::uint16_t>(level * kSlots + ((tick >> shift_of(level)) & kSlotMask));
+    const auto list = static_cast<std::uint16_t>(std::uint64_t{level} * kSlots +
+                                                 ((tick >> shift_of(level)) & kSlotMask));
     while (Timer* t = lists_[list].head) {
       unlink(*t);
       t->wheel_ = this;
