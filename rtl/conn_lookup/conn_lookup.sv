@@ -27,16 +27,16 @@
 // Lookups and commands take effect in the order the engine takes them from
 // their streams (never both in one cycle). A waiting command lets at most 16
 // more lookups in (quantum), then stops the lookup input until it is
-// answered. The command's key goes through the
-// lookup pipeline behind the lookups taken before it (its "probe"), so by the
-// time the command acts on the probe every earlier lookup has been routed;
-// a command that writes only into a free slot (or changes only the stash)
-// acts at once, any other waits until the lookups' answers have been
-// consumed before it uses its own read or moves an entry, exactly as the HLS
-// kernel does. The states after the probe are the HLS command machine's, one
-// mirror access (1-cycle RAM read) at a time: the same decisions in the same
-// order, so every status, every slot an entry lands in, and every read and
-// write the table sees are the HLS kernel's.
+// answered. The command's key goes down the lookup pipeline behind the
+// lookups taken before it (its "probe"), so by the time the command acts on
+// the probe every earlier lookup has been routed. A command that writes only
+// into a free slot (or changes only the stash) acts at once; any other waits
+// until the answers of the lookups in flight have been consumed before it
+// takes its own read or moves an entry, exactly as the HLS kernel does. The
+// states after the probe are the HLS command machine's, one mirror access
+// (1-cycle RAM read) at a time: the same decisions in the same order, so every
+// status, every slot an entry lands in, and every read and write the table
+// sees are the HLS kernel's; only the cycle counts differ.
 //
 // Memory ports: requests and writes leave through 4-deep FIFOs in the order
 // the engine makes them; answers to reads must come back in order. The
@@ -45,12 +45,13 @@
 // that a later write could overtake and change the answer of.
 //
 // Stream words: conn_lookup_pkg has the layouts (rtl/README.md the tables).
-// s_axis_cmd_tready depends on s_axis_lookup_tvalid and s_axis_lookup_tready
-// on s_axis_cmd_tvalid (the arbitration; no loop: neither depends on its own
-// stream's tvalid or on the other's tready); every other tready and every
-// tvalid comes from registers. After reset the engine clears the mirror, two buckets
-// a cycle, before it takes anything (2^(LOG2_BUCKETS-1) cycles); the table
-// memory must hold empty slots (conn_id LOOKUP_MISS) by then.
+// Arbitration: s_axis_cmd_tready depends on s_axis_lookup_tvalid, and
+// s_axis_lookup_tready on s_axis_cmd_tvalid and on the route stage (whether
+// the lookup there can issue); no stream's ready depends on its own valid.
+// Every other ready and every valid comes from registers. After reset the
+// engine clears the mirror, two buckets a cycle (2^(LOG2_BUCKETS-1) cycles),
+// before it takes anything; the table memory must hold empty slots (conn_id
+// LOOKUP_MISS) by then.
 //
 // cfg_stash_entries (0 .. 32, more is 32) and cfg_bfs_nodes (2 .. 512, out
 // of range is 512) are ConnLookupConfig's stash_entries and bfs_nodes; change
@@ -495,6 +496,11 @@ module conn_lookup #(
   logic [4:0] ridx_reg, ridx_next;
   // Counts.
   logic [31:0] entries_reg, entries_next, rejected_reg, rejected_next;
+  // hls counters() of the search: buckets visited, entries moved, paths found
+  // stale and searched again, stash entries moved back. No port: the
+  // equivalence test reads them through the hierarchy (synthesis drops them).
+  logic [31:0] searched_reg, searched_next, moves_reg, moves_next;
+  logic [31:0] aborted_reg, aborted_next, refills_reg, refills_next;
   logic [5:0] scount_reg, scount_next;
 
   // Strobes.
@@ -640,6 +646,10 @@ module conn_lookup #(
     ridx_next = ridx_reg;
     entries_next = entries_reg;
     rejected_next = rejected_reg;
+    searched_next = searched_reg;
+    moves_next = moves_reg;
+    aborted_next = aborted_reg;
+    refills_next = refills_reg;
     scount_next = scount_reg;
 
     inject = 1'b0;
@@ -871,6 +881,7 @@ module conn_lookup #(
         end else begin
           at_next = head_reg[NODE_AW-1:0];
           head_next = head_reg + 10'd1;
+          searched_next = searched_reg + 32'd1;
           state_next = C_SEARCH_NODE;
         end
       end
@@ -936,6 +947,7 @@ module conn_lookup #(
           if (path_len_reg == '0) begin
             // A root with a free slot would have been taken by place.
             attempts_next = attempts_reg + 2'd1;
+            aborted_next = aborted_reg + 32'd1;
             state_next = attempts_next < 2'(MAX_ATTEMPTS) ? C_PLACE : C_STASH;
           end else begin
             state_next = C_MOVE_RD;
@@ -963,6 +975,7 @@ module conn_lookup #(
             conn_lookup_pkg::match_mask(mir_b_rdata, off_fp) != '0 ||
             (off_fp == kfp_reg && (mto_reg == kp_reg || mto_reg == ka_reg))) begin
           attempts_next = attempts_reg + 2'd1;
+          aborted_next = aborted_reg + 32'd1;
           state_next = attempts_next < 2'(MAX_ATTEMPTS) ? C_PLACE : C_STASH;
         end else if (rd_room) begin
           mfp_next = off_fp;
@@ -1008,6 +1021,7 @@ module conn_lookup #(
           cm_a_we = 1'b1;
           cm_a_addr = mfrom_reg;
           cm_a_wdata = from_fps_next;
+          moves_next = moves_reg + 32'd1;
           if (mmask_reg != '0) begin
             state_next = C_MOVE_WRITE;
           end else begin
@@ -1030,6 +1044,7 @@ module conn_lookup #(
         if (!conn_lookup_pkg::has_free(mir_a_rdata) ||
             conn_lookup_pkg::match_mask(mir_b_rdata, kfp_reg) != '0) begin
           attempts_next = attempts_reg + 2'd1;
+          aborted_next = aborted_reg + 32'd1;
           state_next = attempts_next < 2'(MAX_ATTEMPTS) ? C_PLACE : C_STASH;
         end else begin
           nb_next = path_bucket[LB-1:0];
@@ -1111,6 +1126,7 @@ module conn_lookup #(
           stash_clr_idx = ridx_reg;
           scount_next = scount_reg - 6'd1;
           entries_next = entries_reg + 32'd1;
+          refills_next = refills_reg + 32'd1;
           status_next = conn_lookup_pkg::STATUS_OK;
           state_next = C_RESPOND;
         end
@@ -1135,6 +1151,10 @@ module conn_lookup #(
       clr_reg <= '0;
       entries_reg <= '0;
       rejected_reg <= '0;
+      searched_reg <= '0;
+      moves_reg <= '0;
+      aborted_reg <= '0;
+      refills_reg <= '0;
       scount_reg <= '0;
     end else begin
       state_reg <= state_next;
@@ -1142,6 +1162,10 @@ module conn_lookup #(
       clr_reg <= clr_next;
       entries_reg <= entries_next;
       rejected_reg <= rejected_next;
+      searched_reg <= searched_next;
+      moves_reg <= moves_next;
+      aborted_reg <= aborted_next;
+      refills_reg <= refills_next;
       scount_reg <= scount_next;
     end
     cmd_key_reg <= cmd_key_next;

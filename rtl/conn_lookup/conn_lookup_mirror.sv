@@ -4,10 +4,11 @@
 // with registered outputs so that synthesis maps it to UltraRAM or block RAM.
 // A lookup reads its two candidate buckets in one cycle, one on each port;
 // the command machine reads and writes through the same ports while no
-// lookup is being routed. Each port reads the old word when it writes
-// (read-first); the engine never reads and writes one address in one cycle.
-// rd_data holds until the port's next enabled cycle, which the engine's
-// lookup pipeline relies on when it stalls.
+// lookup is being routed. A port that writes leaves its rd_data as it was
+// (no-change mode: what UltraRAM offers; the engine never looks at a port's
+// output after writing through it), and the two ports never touch one
+// address in one cycle. rd_data holds until the port's next enabled read,
+// which the engine's lookup pipeline relies on when it stalls.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -39,12 +40,12 @@ module conn_lookup_mirror #(
 
   always_ff @(posedge clk) begin
     if (a_en) begin
-      a_rdata <= mem[a_addr];
       if (a_we) mem[a_addr] <= a_wdata;
+      else a_rdata <= mem[a_addr];
     end
     if (b_en) begin
-      b_rdata <= mem[b_addr];
       if (b_we) mem[b_addr] <= b_wdata;
+      else b_rdata <= mem[b_addr];
     end
   end
 

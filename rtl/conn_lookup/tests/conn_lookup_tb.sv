@@ -3,7 +3,8 @@
 // against table_mem_model (its off-chip table), with the engine's four
 // streams and settings brought out, and backdoors for the end-of-run
 // comparison with the HLS model: the table word and the engine's mirror word
-// of dbg_bucket, the memory's read and write counts. Simulation only.
+// of dbg_bucket, the memory's read and write counts, and the engine's search
+// counters (hls counters()). Simulation only.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -40,6 +41,10 @@ module conn_lookup_tb #(
     output logic [31:0] table_entries,
     output logic [ 5:0] stash_entries,
     output logic [31:0] rejected_commands,
+    output logic [31:0] search_nodes,
+    output logic [31:0] moves,
+    output logic [31:0] aborted_paths,
+    output logic [31:0] stash_refills,
     output logic [63:0] mem_reads,
     output logic [63:0] mem_writes,
 
@@ -115,6 +120,10 @@ module conn_lookup_tb #(
 
   assign idle = engine_idle && mem_idle && !data_tvalid;
   assign dbg_mirror_word = u_engine.u_mirror.mem[dbg_bucket];
+  assign search_nodes = u_engine.searched_reg;
+  assign moves = u_engine.moves_reg;
+  assign aborted_paths = u_engine.aborted_reg;
+  assign stash_refills = u_engine.refills_reg;
 
 endmodule
 
