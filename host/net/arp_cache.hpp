@@ -44,6 +44,11 @@ struct ArpConfig {
 struct OutgoingFrame {
   std::vector<std::byte> bytes;
   std::uint8_t flags = 0;
+  // A TSO job rather than a frame: `bytes` is the header template (the first
+  // `tso_header_len` bytes) followed by the payload the NIC cuts into `tso_mss`
+  // pieces (contract::TsoJob).
+  std::uint16_t tso_mss = 0;
+  std::uint16_t tso_header_len = 0;
 };
 
 class ArpOutput {

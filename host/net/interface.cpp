@@ -20,6 +20,7 @@ namespace {
 
 constexpr auto kProtoIcmp = static_cast<std::uint8_t>(wire::IpProtocol::icmp);
 constexpr auto kProtoUdp = static_cast<std::uint8_t>(wire::IpProtocol::udp);
+constexpr auto kProtoTcp = static_cast<std::uint8_t>(wire::IpProtocol::tcp);
 
 std::error_code err(std::errc e) {
   return std::make_error_code(e);
@@ -54,6 +55,8 @@ Interface::Interface(dev::Device& device, const InterfaceConfig& config, Instant
       caps_(device.capabilities()),
       config_(config),
       mtu_(std::min(config.mtu, caps_.mtu)),
+      // An IPv4 total length is 16 bits: leave room for the largest headers.
+      max_tso_payload_(std::min<std::size_t>(caps_.tso_max_payload, 0xffff - 20 - 60)),
       netmask_(config.prefix_len == 0 ? 0 : ~std::uint32_t{0} << (32 - config.prefix_len)),
       subnet_broadcast_{config.address.value | ~netmask_},
       now_(start),
@@ -98,12 +101,19 @@ std::optional<Instant> Interface::poll_at() const {
   return at;
 }
 
+contract::TxStatus Interface::send_tso_job(const OutgoingFrame& f) {
+  const wire::ByteSpan all(f.bytes);
+  const std::array<wire::ByteSpan, 1> payload{all.subspan(f.tso_header_len)};
+  return device_.send_tso(config_.queue, all.first(f.tso_header_len), payload, f.tso_mss);
+}
+
 void Interface::flush_tx(Instant now) {
   if (tx_blocked_until_ && now < *tx_blocked_until_) return;
   tx_blocked_until_.reset();
   while (!tx_queue_.empty()) {
     const OutgoingFrame& f = tx_queue_.front();
-    const auto status = device_.send_frame(config_.queue, f.bytes, f.flags);
+    const auto status =
+        f.tso_mss == 0 ? device_.send_frame(config_.queue, f.bytes, f.flags) : send_tso_job(f);
     if (status == contract::TxStatus::ring_full) {
       // Contract: keep the frame and retry; a full ring never loses one.
       ++counters_.link.tx_ring_full;
@@ -141,12 +151,10 @@ bool Interface::transmit(OutgoingFrame&& frame, const MacAddress& dst) {
   return true;
 }
 
-std::error_code Interface::begin_ipv4(Ipv4Address to, std::uint8_t protocol, std::size_t l4_len,
-                                      bool l4_offloadable, Route& route, OutgoingFrame& frame) {
+std::error_code Interface::route_to(Ipv4Address to, Route& route) {
   if (to.is_unspecified() || to.is_multicast() || to == config_.address || to.is_loopback()) {
     return err(std::errc::invalid_argument);
   }
-  if (wire::Ipv4Repr::header_len() + l4_len > mtu_) return err(std::errc::message_size);
   route.dst = to;
   route.broadcast = is_broadcast(to);
   if (route.broadcast || on_link(to)) {
@@ -158,7 +166,10 @@ std::error_code Interface::begin_ipv4(Ipv4Address to, std::uint8_t protocol, std
     return err(std::errc::network_unreachable);
   }
   ++counters_.ip.out_requests;
+  return {};
+}
 
+wire::Ipv4Repr Interface::ipv4_header(Ipv4Address to, std::uint8_t protocol, std::size_t l4_len) {
   wire::Ipv4Repr ip;
   ip.src = config_.address;
   ip.dst = to;
@@ -168,7 +179,14 @@ std::error_code Interface::begin_ipv4(Ipv4Address to, std::uint8_t protocol, std
   // RFC 6864 §4.1: an atomic datagram's ID has no meaning; a counter will do.
   ip.ident = next_ident_++;
   ip.dont_fragment = true;  // Tandem never fragments (RFC 1191 needs DF, too)
+  return ip;
+}
 
+std::error_code Interface::begin_ipv4(Ipv4Address to, std::uint8_t protocol, std::size_t l4_len,
+                                      bool l4_offloadable, Route& route, OutgoingFrame& frame) {
+  if (wire::Ipv4Repr::header_len() + l4_len > mtu_) return err(std::errc::message_size);
+  if (auto ec = route_to(to, route)) return ec;
+  const wire::Ipv4Repr ip = ipv4_header(to, protocol, l4_len);
   frame = new_frame(kL4Offset + l4_len);
   wire::EthernetRepr{MacAddress{}, config_.mac, static_cast<std::uint16_t>(wire::EtherType::ipv4)}
       .emit(frame.bytes);
@@ -182,6 +200,28 @@ std::error_code Interface::begin_ipv4(Ipv4Address to, std::uint8_t protocol, std
   if (l4_mode(l4_offloadable) == ChecksumMode::offloaded) {
     frame.flags |= contract::tx_flag::fill_l4_checksum;
   }
+  return {};
+}
+
+std::error_code Interface::begin_tso(Ipv4Address to, std::size_t l4_header_len,
+                                     std::size_t payload_len, std::uint16_t mss, Route& route,
+                                     OutgoingFrame& frame) {
+  if (max_tso_payload_ == 0 || payload_len > max_tso_payload_ || mss == 0 ||
+      wire::Ipv4Repr::header_len() + l4_header_len + mss > mtu_) {
+    return err(std::errc::message_size);
+  }
+  if (auto ec = route_to(to, route)) return ec;
+  if (route.broadcast) return err(std::errc::invalid_argument);
+  // The template's lengths and checksums are the NIC's to fill for each
+  // segment (contract::TsoJob); the first segment's values are written anyway.
+  const wire::Ipv4Repr ip =
+      ipv4_header(to, kProtoTcp, l4_header_len + std::min<std::size_t>(mss, payload_len));
+  frame.bytes.assign(kL4Offset + l4_header_len + payload_len, std::byte{0});
+  frame.tso_mss = mss;
+  frame.tso_header_len = static_cast<std::uint16_t>(kL4Offset + l4_header_len);
+  wire::EthernetRepr{MacAddress{}, config_.mac, static_cast<std::uint16_t>(wire::EtherType::ipv4)}
+      .emit(frame.bytes);
+  ip.emit(std::span(frame.bytes).subspan(kL3Offset), ChecksumMode::offloaded);
   return {};
 }
 

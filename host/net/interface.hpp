@@ -10,6 +10,7 @@
 // last poll and leaves the interface at the next one.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -68,6 +69,12 @@ class Interface final : private dev::RxSink, private ArpOutput {
   Interface& operator=(const Interface&) = delete;
 
   void poll(Instant now);
+  // Hands queued frames to the device now, without taking any received ones:
+  // what an upper layer sent outside poll() need not wait for the next one.
+  void flush(Instant now) {
+    now_ = std::max(now_, now);
+    flush_tx(now_);
+  }
   std::optional<Instant> poll_at() const;
 
   // UDP. Errors (POSIX, as the socket API will report them): EINVAL for port 0;
@@ -107,6 +114,28 @@ class Interface final : private dev::RxSink, private ArpOutput {
                                l4_mode(l4_offloadable));
     return finish_ipv4(route, std::move(frame));
   }
+
+  // A TCP segment larger than the MTU, handed to the NIC as one TSO job
+  // (contract::TsoJob): `write(l4, mode)` writes the TCP header (`l4_header_len`
+  // bytes) and the `payload_len` bytes after it, and the NIC cuts the payload into
+  // `mss`-byte segments. Only when the device offers TSO (max_tso_payload() > 0);
+  // errors as send_udp, EMSGSIZE for a payload over the device's limit or an MSS
+  // that does not fit the MTU.
+  template <typename Write>
+  [[nodiscard]] std::error_code send_tcp_tso(wire::Ipv4Address to, std::size_t l4_header_len,
+                                             std::size_t payload_len, std::uint16_t mss,
+                                             Write&& write) {
+    Route route;
+    OutgoingFrame frame;
+    if (auto ec = begin_tso(to, l4_header_len, payload_len, mss, route, frame)) return ec;
+    std::forward<Write>(write)(
+        std::span(frame.bytes).subspan(kL4Offset, l4_header_len + payload_len),
+        wire::ChecksumMode::offloaded);
+    return finish_ipv4(route, std::move(frame));
+  }
+  // The largest payload send_tcp_tso() takes: the device's limit, kept inside
+  // what an IPv4 total length could describe. 0: the device has no TSO.
+  std::size_t max_tso_payload() const { return max_tso_payload_; }
 
   const NetCounters& counters() const { return counters_; }
   const InterfaceConfig& config() const { return config_; }
@@ -153,15 +182,22 @@ class Interface final : private dev::RxSink, private ArpOutput {
   }
   std::error_code begin_ipv4(wire::Ipv4Address to, std::uint8_t protocol, std::size_t l4_len,
                              bool l4_offloadable, Route& route, OutgoingFrame& frame);
+  std::error_code begin_tso(wire::Ipv4Address to, std::size_t l4_header_len,
+                            std::size_t payload_len, std::uint16_t mss, Route& route,
+                            OutgoingFrame& frame);
+  std::error_code route_to(wire::Ipv4Address to, Route& route);
+  wire::Ipv4Repr ipv4_header(wire::Ipv4Address to, std::uint8_t protocol, std::size_t l4_len);
   std::error_code finish_ipv4(const Route& route, OutgoingFrame&& frame);
   OutgoingFrame new_frame(std::size_t length);
   bool transmit(OutgoingFrame&& frame, const wire::MacAddress& dst);
   void flush_tx(Instant now);
+  contract::TxStatus send_tso_job(const OutgoingFrame& f);
 
   dev::Device& device_;
   const contract::Capabilities caps_;
   InterfaceConfig config_;
   std::uint16_t mtu_;
+  std::size_t max_tso_payload_;
   std::uint32_t netmask_;
   wire::Ipv4Address subnet_broadcast_;
   Instant now_;

@@ -151,6 +151,17 @@ void Tcb::open_from_syn(const FourTuple& tuple, const TcpRepr& syn, Instant now)
   output(now);
 }
 
+void Tcb::open_from_cookie(const FourTuple& tuple, const TcpRepr& syn, SeqNum cookie, Instant now) {
+  assert(state_ == State::closed);
+  init_connection(tuple, now);
+  passive_ = false;
+  iss_ = cookie;
+  snd_una_ = snd_nxt_ = snd_max_ = recover_ = iss_;
+  front_seq_ = iss_ + 1;
+  accept_syn(syn, now);
+  snd_nxt_ = snd_max_ = iss_ + 1;  // the SYN-ACK is out
+}
+
 // LISTEN's third check (RFC 9293 §3.10.7.2), shared with open_from_syn.
 void Tcb::accept_syn(const TcpRepr& syn, Instant now) {
   irs_ = syn.seq;
@@ -1041,7 +1052,13 @@ void Tcb::output(Instant now) {
     const std::uint32_t wnd = std::min(snd_wnd_, cc().cwnd());
     const std::uint32_t usable = wnd > in_flight ? wnd - in_flight : 0;
     const std::uint32_t room = payload_room(now);
-    const std::uint32_t len = std::min({avail, room, usable});
+    // New data may leave as one TSO job of several segments; a retransmission
+    // after go-back-N stays one segment, the unit the loss was in.
+    std::uint32_t burst = room;
+    if (snd_nxt_ >= snd_max_ && env_->max_burst() > room) burst = env_->max_burst() / room * room;
+    std::uint32_t len = std::min({avail, burst, usable});
+    // A window-limited job ends on a segment boundary: no runt at its tail.
+    if (len > room && len < avail) len = len / room * room;
     const bool fin = fin_pending && len == avail;
     if (len == 0 && !fin) break;
     if (len == 0 && avail > 0) break;  // a FIN waits for the data before it

@@ -77,6 +77,9 @@ class Environment {
   // is valid only during the call (the NIC contract's TSO job takes it as is).
   virtual void transmit(const FourTuple& tuple, const wire::TcpRepr& repr,
                         std::span<const wire::ByteSpan> payload) = 0;
+  // The most payload one transmit() may carry: a TSO job's limit when the device
+  // segments (a multiple of the MSS is used), 0 when every segment is one MSS.
+  virtual std::uint32_t max_burst() const { return 0; }
   // Every state transition passes through here (the trace of set_state()).
   virtual void on_state_change(const Tcb& /*tcb*/, State /*from*/, State /*to*/) {}
 
@@ -113,6 +116,7 @@ class Tcb {
   // The errno of the failure that closed the connection, 0 if none.
   int error() const { return error_; }
   std::uint8_t take_events();
+  std::uint8_t pending_events() const { return events_; }
 
   // --- Application calls (RFC 9293 §3.10) ---------------------------------
   // OPEN, active: sends a SYN; CLOSED -> SYN-SENT.
@@ -123,6 +127,11 @@ class Tcb {
   // the listener received and goes CLOSED -> SYN-RECEIVED. A RST later closes it
   // instead of returning it to LISTEN.
   void open_from_syn(const FourTuple& tuple, const wire::TcpRepr& syn, Instant now);
+  // A listener's SYN cookie came back (RFC 4987 §3.6): the SYN-ACK with ISS
+  // `cookie` went out statelessly, `syn` is the SYN as the cookie recalls it.
+  // CLOSED -> SYN-RECEIVED, ready for the ACK that carried the cookie.
+  void open_from_cookie(const FourTuple& tuple, const wire::TcpRepr& syn, wire::SeqNum cookie,
+                        Instant now);
   IoResult send(wire::ByteSpan data, Instant now);
   IoResult receive(wire::MutableByteSpan out, Instant now);
   // RFC 9293's CLOSE: no more data from us (shutdown(SHUT_WR)).
