@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -183,6 +184,38 @@ BOOST_AUTO_TEST_CASE(transfers_survive_loss_reordering_duplication_and_corruptio
       transfer_both_ways(w, size, size / 3, seed);
       BOOST_TEST(w.link().counters(sim::LinkEnd::a).lost > 0u);
       BOOST_TEST(w.a().tcp_counters().retransmitted_segments > 0u);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(hundred_mib_under_impairments) {
+  sim::Impairment bad;
+  bad.loss = 0.002;
+  bad.duplicate = 0.001;
+  bad.reorder = 0.002;
+  bad.corrupt = 0.0005;
+  bad.delay = 1ms;
+  World w(sim::LinkConfig{bad, bad, 99}, 99);
+  transfer_both_ways(w, std::size_t{100} << 20, 1 << 20, 99, 3600s);
+  BOOST_TEST(w.a().tcp_counters().retransmitted_segments > 0u);
+  BOOST_TEST(w.b().counters().bad_segments > 0u);  // the corrupted ones
+}
+
+BOOST_AUTO_TEST_CASE(random_sizes) {
+  std::mt19937_64 rng(2024);
+  sim::Impairment bad;
+  bad.loss = 0.01;
+  bad.reorder = 0.01;
+  bad.duplicate = 0.01;
+  bad.delay = 500us;
+  for (int i = 0; i < 6; ++i) {
+    // Log-uniform from 1 byte to 8 MiB, so small and large both occur.
+    const auto size =
+        static_cast<std::size_t>(std::exp2(std::uniform_real_distribution<>(0, 23)(rng)));
+    const std::uint64_t seed = rng();
+    BOOST_TEST_CONTEXT("size " << size << " seed " << seed) {
+      World w(sim::LinkConfig{bad, bad, seed}, seed);
+      transfer_both_ways(w, size, size / 7, seed);
     }
   }
 }
