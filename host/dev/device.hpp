@@ -82,6 +82,9 @@ class Device {
   virtual void advance(Instant now) = 0;
   // When advance() next has work to do without new input (nullopt: none queued).
   virtual std::optional<Instant> next_event() const = 0;
+  // An fd that becomes readable when advance() has work (frames arrived), so
+  // that an event loop can block in poll(2); -1 for devices on virtual time.
+  virtual int wait_fd() const { return -1; }
 
   virtual const DeviceCounters& counters() const = 0;
 };
