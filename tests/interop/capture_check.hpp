@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,11 @@ struct CaptureVerdict {
 
 // Runs `tshark -r pcap` with kCaptureProblemFilter. An empty or unreadable
 // capture is not ok: a check that passes on nothing proves nothing.
-CaptureVerdict check_capture(const std::string& pcap);
+// `data_ports`: TCP ports whose payload is the test's own bytes, decoded as
+// plain data. Otherwise Wireshark's heuristic dissectors sooner or later take
+// random payload for a protocol (Thrift, say) and call it malformed.
+CaptureVerdict check_capture(const std::string& pcap,
+                             const std::vector<std::uint16_t>& data_ports = {});
 
 // How many frames of the capture match a display filter (-1 if tshark fails).
 long count_matching(const std::string& pcap, const std::string& filter);
