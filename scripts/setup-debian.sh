@@ -14,7 +14,7 @@ packages=(
   # the dpdk backend and the reference functions the NIC kernels are checked against
   libdpdk-dev dpdk-dev
   # real peers and tools for interop tests
-  tshark python3-scapy iproute2 iputils-ping socat curl iperf3 wrk netcat-openbsd ethtool
+  tshark python3-scapy iproute2 iputils-ping socat curl iperf3 wrk apache2-utils netcat-openbsd ethtool
 )
 
 missing=()

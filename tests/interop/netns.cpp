@@ -230,6 +230,10 @@ void ChildProcess::reap(int status) {
   close_fds();
 }
 
+void ChildProcess::signal(int signal) {
+  if (pid_ > 0) ::kill(-pid_, signal);
+}
+
 bool ChildProcess::poll() {
   if (pid_ < 0) return true;
   pump();

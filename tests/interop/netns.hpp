@@ -54,6 +54,8 @@ class ChildProcess {
   // Moves input and output along without blocking; true once the process has
   // ended (on its own, or killed at its time limit).
   bool poll();
+  // Sends `signal` to the process's group (SIGTERM: ask it to finish cleanly).
+  void signal(int signal);
   // Blocks until the process has ended (at most until its limit).
   const CommandResult& wait();
   bool finished() const { return pid_ < 0; }

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: Apache-2.0
+// tandem-http: an HTTP/1.1 server on Tandem's epoll API, good enough for curl,
+// wrk and ab. GET / (and HEAD /) answer 200 with a body of --body-bytes bytes;
+// other paths 404, other methods 405. HTTP/1.1 keeps connections alive unless
+// the client says "Connection: close"; HTTP/1.0 closes unless it says
+// "keep-alive". Pipelined requests are answered in order.
+//
+// With --backend soft there is no Linux on the other side, so a built-in
+// client on the world's second stack fetches / --requests times over
+// --clients connections, prints what it measured, and the program ends.
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "examples/common/backend.hpp"
+#include "examples/common/cli.hpp"
+#include "examples/common/net_util.hpp"
+#include "examples/common/reactor.hpp"
+#include "host/api/tandem/socket.h"
+
+namespace {
+
+using namespace tandem;
+using namespace tandem::examples;
+
+struct HttpStats {
+  std::uint64_t connections = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t bad_requests = 0;
+  std::uint64_t bytes_out = 0;
+};
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The value of header `name` in a request head, or empty.
+std::string_view header_value(std::string_view head, std::string_view name) {
+  std::size_t at = head.find("\r\n");
+  while (at != std::string_view::npos && at + 2 < head.size()) {
+    const std::size_t start = at + 2;
+    const std::size_t end = head.find("\r\n", start);
+    const std::string_view line = head.substr(start, end - start);
+    const std::size_t colon = line.find(':');
+    if (colon != std::string_view::npos && iequals(line.substr(0, colon), name)) {
+      std::string_view v = line.substr(colon + 1);
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+        v.remove_prefix(1);
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
+        v.remove_suffix(1);
+      return v;
+    }
+    at = end;
+  }
+  return {};
+}
+
+class HttpServer {
+ public:
+  HttpServer(Reactor& reactor, int listener, std::size_t body_bytes, HttpStats& stats)
+      : reactor_(reactor), listener_(listener), stats_(stats) {
+    body_.resize(body_bytes);
+    for (std::size_t i = 0; i < body_.size(); ++i)
+      body_[i] = static_cast<char>('a' + i % 26);
+    reactor_.add(listener_, EPOLLIN, [this](std::uint32_t) { accept_all(); });
+  }
+
+ private:
+  struct Connection {
+    std::string in;
+    std::string out;
+    std::size_t out_sent = 0;
+    bool close_after = false;
+    bool peer_done = false;
+    bool want_out = false;
+  };
+
+  void accept_all() {
+    while (true) {
+      const int fd = tdm_accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK);
+      if (fd < 0) return;
+      const int one = 1;
+      tdm_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      ++stats_.connections;
+      connections_[fd] = std::make_unique<Connection>();
+      reactor_.add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](std::uint32_t ev) { on_event(fd, ev); });
+    }
+  }
+
+  // Answers every complete request in `c.in`; false when the connection must close.
+  void answer(Connection& c) {
+    while (!c.close_after) {
+      const std::size_t end = c.in.find("\r\n\r\n");
+      if (end == std::string::npos) {
+        if (c.in.size() > 64 * 1024) {
+          respond(c, "431 Request Header Fields Too Large", "", true);
+          ++stats_.bad_requests;
+        }
+        return;
+      }
+      const std::string_view head(c.in.data(), end + 2);
+      const std::string_view line = head.substr(0, head.find("\r\n"));
+      const std::size_t sp1 = line.find(' ');
+      const std::size_t sp2 = line.rfind(' ');
+      if (sp1 == std::string_view::npos || sp2 == sp1) {
+        respond(c, "400 Bad Request", "", true);
+        ++stats_.bad_requests;
+        return;
+      }
+      const std::string_view method = line.substr(0, sp1);
+      const std::string_view path = line.substr(sp1 + 1, sp2 - sp1 - 1);
+      const std::string_view version = line.substr(sp2 + 1);
+      const std::string_view connection = header_value(head, "Connection");
+      bool close =
+          version == "HTTP/1.0" ? !iequals(connection, "keep-alive") : iequals(connection, "close");
+      if (version != "HTTP/1.1" && version != "HTTP/1.0") close = true;
+      ++stats_.requests;
+      if (method != "GET" && method != "HEAD") {
+        respond(c, "405 Method Not Allowed", "", close);
+      } else if (path != "/") {
+        respond(c, "404 Not Found", method == "GET" ? "not found\n" : "", close);
+      } else {
+        respond(c, "200 OK", body_, close, method == "HEAD");
+      }
+      c.in.erase(0, end + 4);
+    }
+  }
+
+  void respond(Connection& c, std::string_view status, std::string_view body, bool close,
+               bool head_only = false) {
+    c.out += "HTTP/1.1 ";
+    c.out += status;
+    c.out += "\r\nServer: tandem-http\r\nContent-Type: text/plain\r\nContent-Length: ";
+    c.out += std::to_string(body.size());
+    c.out += close ? "\r\nConnection: close\r\n\r\n" : "\r\nConnection: keep-alive\r\n\r\n";
+    if (!head_only) c.out += body;
+    c.close_after = c.close_after || close;
+  }
+
+  void on_event(int fd, std::uint32_t events) {
+    Connection& c = *connections_.at(fd);
+    if ((events & EPOLLERR) != 0) return close_connection(fd);
+    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) != 0) {
+      std::array<char, 16384> buf{};
+      while (!c.peer_done) {
+        const ssize_t n = tdm_recv(fd, buf.data(), buf.size(), 0);
+        if (n > 0) {
+          c.in.append(buf.data(), static_cast<std::size_t>(n));
+        } else if (n == 0) {
+          c.peer_done = true;
+        } else {
+          if (errno != EAGAIN) return close_connection(fd);
+          break;
+        }
+      }
+      answer(c);
+    }
+    while (c.out_sent < c.out.size()) {
+      const ssize_t n =
+          tdm_send(fd, c.out.data() + c.out_sent, c.out.size() - c.out_sent, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno != EAGAIN) return close_connection(fd);
+        break;
+      }
+      c.out_sent += static_cast<std::size_t>(n);
+      stats_.bytes_out += static_cast<std::uint64_t>(n);
+    }
+    if (c.out_sent == c.out.size()) {
+      c.out.clear();
+      c.out_sent = 0;
+      if (c.close_after || c.peer_done) return close_connection(fd);
+    }
+    const bool want_out = !c.out.empty();
+    if (want_out != c.want_out) {
+      c.want_out = want_out;
+      reactor_.modify(fd, EPOLLIN | EPOLLRDHUP | (want_out ? EPOLLOUT : 0u));
+    }
+  }
+
+  void close_connection(int fd) {
+    reactor_.remove(fd);
+    tdm_close(fd);
+    connections_.erase(fd);
+  }
+
+  Reactor& reactor_;
+  int listener_;
+  HttpStats& stats_;
+  std::string body_;
+  std::unordered_map<int, std::unique_ptr<Connection>> connections_;
+};
+
+// The soft backend's built-in load: keep-alive GETs over a few connections.
+class SelfTestClient {
+ public:
+  SelfTestClient(Reactor& reactor, wire::Ipv4Address server, std::uint16_t port,
+                 wire::Ipv4Address from, unsigned clients, std::uint64_t requests)
+      : reactor_(reactor), requests_(requests) {
+    for (unsigned i = 0; i < clients; ++i) {
+      const int fd = tdm_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      const sockaddr_in local = to_sockaddr(from, 0);
+      const sockaddr_in remote = to_sockaddr(server, port);
+      tdm_bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local);
+      tdm_connect(fd, reinterpret_cast<const sockaddr*>(&remote), sizeof remote);
+      state_[fd] = State{};
+      reactor_.add(fd, EPOLLOUT | EPOLLIN, [this, fd](std::uint32_t ev) { on_event(fd, ev); });
+    }
+  }
+  bool done() const { return state_.empty(); }
+  std::uint64_t responses() const { return responses_; }
+  std::uint64_t body_bytes() const { return body_bytes_; }
+
+ private:
+  struct State {
+    std::string in;
+    bool sent = false;
+  };
+
+  void on_event(int fd, std::uint32_t events) {
+    State& s = state_.at(fd);
+    if ((events & (EPOLLERR | EPOLLHUP)) != 0) return finish(fd);
+    if (!s.sent && (events & EPOLLOUT) != 0) {
+      if (issued_ >= requests_) return finish(fd);
+      static constexpr std::string_view kRequest = "GET / HTTP/1.1\r\nHost: tandem\r\n\r\n";
+      if (tdm_send(fd, kRequest.data(), kRequest.size(), 0) ==
+          static_cast<ssize_t>(kRequest.size())) {
+        s.sent = true;
+        ++issued_;
+        reactor_.modify(fd, EPOLLIN);
+      }
+    }
+    std::array<char, 65536> buf{};
+    ssize_t n = 0;
+    while ((n = tdm_recv(fd, buf.data(), buf.size(), 0)) > 0) {
+      s.in.append(buf.data(), static_cast<std::size_t>(n));
+    }
+    if (n == 0) return finish(fd);
+    const std::size_t end = s.in.find("\r\n\r\n");
+    if (end == std::string::npos) return;
+    const std::string_view head(s.in.data(), end + 2);
+    const std::string length(header_value(head, "Content-Length"));
+    const std::size_t body = length.empty() ? 0 : std::stoul(length);
+    if (s.in.size() < end + 4 + body) return;
+    ++responses_;
+    body_bytes_ += body;
+    s.in.erase(0, end + 4 + body);
+    s.sent = false;
+    reactor_.modify(fd, EPOLLOUT | EPOLLIN);
+  }
+
+  void finish(int fd) {
+    reactor_.remove(fd);
+    tdm_close(fd);
+    state_.erase(fd);
+  }
+
+  Reactor& reactor_;
+  std::uint64_t requests_;
+  std::uint64_t issued_ = 0;
+  std::uint64_t responses_ = 0;
+  std::uint64_t body_bytes_ = 0;
+  std::unordered_map<int, State> state_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CommonOptions options;
+  std::uint64_t body_bytes = 1024;
+  std::uint64_t requests = 1000;
+  std::uint64_t clients = 4;
+  bool edge_triggered = false;
+  CommandLine cli("tandem-http", "An HTTP/1.1 server on Tandem's epoll API.", 8080);
+  cli.option("--body-bytes", "N", "size of the body of GET / (default 1024)",
+             [&](std::string_view v) { return parse_u64(v, body_bytes); });
+  cli.option("--requests", "N", "soft backend: requests the built-in client makes (default 1000)",
+             [&](std::string_view v) { return parse_u64(v, requests) && requests > 0; });
+  cli.option("--clients", "N", "soft backend: connections of the built-in client (default 4)",
+             [&](std::string_view v) { return parse_u64(v, clients) && clients > 0; });
+  cli.flag("--et", "edge-triggered epoll (default: level-triggered)", edge_triggered);
+  cli.parse(argc, argv, options);
+  try {
+    install_stop_handlers();
+    Backend backend(options);
+    HttpStats stats;
+    Reactor reactor(edge_triggered);
+    const int listener = listen_tcp(backend.address(), options.port, 1024);
+    HttpServer server(reactor, listener, body_bytes, stats);
+    std::fprintf(stderr,
+                 "tandem-http: serving GET / (%llu-byte body) on http://%s:%u/ (%s backend)\n",
+                 static_cast<unsigned long long>(body_bytes), backend.address().to_string().c_str(),
+                 options.port, std::string(to_string(options.backend)).c_str());
+    std::unique_ptr<SelfTestClient> client;
+    if (backend.peer() != nullptr) {
+      std::fprintf(stderr,
+                   "tandem-http: soft backend: a built-in client on the second stack (%s) makes "
+                   "%llu requests over %llu connections\n",
+                   backend.peer()->address().to_string().c_str(),
+                   static_cast<unsigned long long>(requests),
+                   static_cast<unsigned long long>(clients));
+      client = std::make_unique<SelfTestClient>(reactor, backend.address(), options.port,
+                                                backend.peer()->address(),
+                                                static_cast<unsigned>(clients), requests);
+    }
+    const auto wall_start = std::chrono::steady_clock::now();
+    reactor.run([&] { return client && client->done(); });
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    std::printf("requests: %llu served (%llu bad), %llu connections, %llu bytes sent\n",
+                static_cast<unsigned long long>(stats.requests),
+                static_cast<unsigned long long>(stats.bad_requests),
+                static_cast<unsigned long long>(stats.connections),
+                static_cast<unsigned long long>(stats.bytes_out));
+    if (client) {
+      std::printf("built-in client: %llu responses, %llu body bytes, in %.2f s of wall time\n",
+                  static_cast<unsigned long long>(client->responses()),
+                  static_cast<unsigned long long>(client->body_bytes()), wall);
+    }
+    backend.print_counters(stdout);
+    if (!options.pcap.empty()) std::printf("capture: %s\n", options.pcap.c_str());
+    tdm_close(listener);
+    return client && client->responses() != requests ? 1 : 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tandem-http: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: Apache-2.0
+// tandem-perf: bulk throughput and request/response latency over Tandem, in the
+// manner of iperf3 and netperf's TCP_STREAM / TCP_RR. Run a server, then a
+// client with --connect against it (either side may be Tandem or, with another
+// tandem-perf, anything that speaks its two-line protocol):
+//
+//   client -> server  one byte: 'B' (bulk) or 'R' (request/response), then a
+//                     4-byte big-endian message size
+//   bulk              the client sends for --duration, half-closes; the server
+//                     answers with the 8-byte big-endian count it received
+//   request/response  the client sends a message of that size, the server
+//                     echoes it, for --duration; latencies are per round trip
+#include <arpa/inet.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "examples/common/backend.hpp"
+#include "examples/common/cli.hpp"
+#include "examples/common/net_util.hpp"
+#include "examples/common/reactor.hpp"
+#include "host/api/tandem/socket.h"
+
+namespace {
+
+using namespace tandem;
+using namespace tandem::examples;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kHeaderLen = 5;
+
+class PerfServer {
+ public:
+  PerfServer(Reactor& reactor, int listener) : reactor_(reactor), listener_(listener) {
+    reactor_.add(listener_, EPOLLIN, [this](std::uint32_t) { accept_all(); });
+  }
+
+ private:
+  struct Session {
+    std::string header;
+    char mode = 0;
+    std::uint32_t size = 0;
+    std::uint64_t received = 0;
+    std::string echo;  // request/response: bytes to send back
+    bool peer_done = false;
+  };
+
+  void accept_all() {
+    while (true) {
+      const int fd = tdm_accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK);
+      if (fd < 0) return;
+      const int one = 1;
+      tdm_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      sessions_[fd] = std::make_unique<Session>();
+      reactor_.add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](std::uint32_t ev) { on_event(fd, ev); });
+    }
+  }
+
+  void on_event(int fd, std::uint32_t events) {
+    Session& s = *sessions_.at(fd);
+    if ((events & EPOLLERR) != 0) return finish(fd);
+    std::array<char, 65536> buf{};
+    while (!s.peer_done) {
+      const ssize_t n = tdm_recv(fd, buf.data(), buf.size(), 0);
+      if (n == 0) {
+        s.peer_done = true;
+      } else if (n < 0) {
+        if (errno != EAGAIN) return finish(fd);
+        break;
+      } else {
+        std::size_t used = 0;
+        while (s.mode == 0 && used < static_cast<std::size_t>(n)) {
+          s.header.push_back(buf[used++]);
+          if (s.header.size() == kHeaderLen) {
+            s.mode = s.header[0];
+            std::uint32_t be = 0;
+            std::memcpy(&be, s.header.data() + 1, 4);
+            s.size = ntohl(be);
+          }
+        }
+        const auto rest = static_cast<std::size_t>(n) - used;
+        s.received += rest;
+        if (s.mode == 'R') s.echo.append(buf.data() + used, rest);
+      }
+    }
+    if (s.mode == 'R') {
+      while (!s.echo.empty()) {
+        const ssize_t n = tdm_send(fd, s.echo.data(), s.echo.size(), MSG_NOSIGNAL);
+        if (n < 0) break;
+        s.echo.erase(0, static_cast<std::size_t>(n));
+      }
+    }
+    if (s.peer_done) {
+      if (s.mode == 'B') {
+        std::array<std::uint32_t, 2> count{htonl(static_cast<std::uint32_t>(s.received >> 32)),
+                                           htonl(static_cast<std::uint32_t>(s.received))};
+        tdm_send(fd, count.data(), sizeof count, MSG_NOSIGNAL);
+      }
+      finish(fd);
+    }
+  }
+
+  void finish(int fd) {
+    reactor_.remove(fd);
+    tdm_close(fd);
+    sessions_.erase(fd);
+  }
+
+  Reactor& reactor_;
+  int listener_;
+  std::unordered_map<int, std::unique_ptr<Session>> sessions_;
+};
+
+bool send_all(int fd, const char* data, std::size_t len) {
+  while (len > 0) {
+    const ssize_t n = tdm_send(fd, data, len, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    data += n;
+    len -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool recv_all(int fd, char* data, std::size_t len) {
+  return tdm_recv(fd, data, len, MSG_WAITALL) == static_cast<ssize_t>(len);
+}
+
+int run_client(const HostPort& to, char mode, std::uint32_t size, double duration) {
+  const int fd = connect_tcp(to.address, to.port);
+  const int one = 1;
+  tdm_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  std::array<char, kHeaderLen> header{mode};
+  const std::uint32_t be = htonl(size);
+  std::memcpy(header.data() + 1, &be, 4);
+  if (!send_all(fd, header.data(), header.size())) {
+    std::perror("tandem-perf: send");
+    return 1;
+  }
+  const auto start = Clock::now();
+  const auto end =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration));
+  if (mode == 'B') {
+    std::vector<char> chunk(size, 'x');
+    std::uint64_t sent = 0;
+    while (Clock::now() < end && !stop_requested()) {
+      if (!send_all(fd, chunk.data(), chunk.size())) {
+        std::perror("tandem-perf: send");
+        return 1;
+      }
+      sent += chunk.size();
+    }
+    tdm_shutdown(fd, SHUT_WR);
+    std::array<std::uint32_t, 2> count{};
+    if (!recv_all(fd, reinterpret_cast<char*>(count.data()), sizeof count)) {
+      std::fprintf(stderr, "tandem-perf: the server did not report its count\n");
+      return 1;
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const std::uint64_t received = (std::uint64_t{ntohl(count[0])} << 32) | ntohl(count[1]);
+    std::printf("bulk: sent %llu bytes, server received %llu, in %.3f s: %.3f Gbit/s\n",
+                static_cast<unsigned long long>(sent), static_cast<unsigned long long>(received),
+                seconds, static_cast<double>(received) * 8 / seconds / 1e9);
+    tdm_close(fd);
+    return received == sent ? 0 : 1;
+  }
+  std::vector<char> message(size, 'r');
+  std::vector<char> reply(size);
+  std::vector<double> latencies_us;
+  while (Clock::now() < end && !stop_requested()) {
+    const auto t0 = Clock::now();
+    if (!send_all(fd, message.data(), message.size()) ||
+        !recv_all(fd, reply.data(), reply.size())) {
+      std::perror("tandem-perf: round trip");
+      return 1;
+    }
+    latencies_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  tdm_shutdown(fd, SHUT_WR);
+  tdm_close(fd);
+  std::sort(latencies_us.begin(), latencies_us.end());
+  const auto pct = [&](double p) {
+    return latencies_us.empty()
+               ? 0.0
+               : latencies_us[std::min(latencies_us.size() - 1,
+                                       static_cast<std::size_t>(p * latencies_us.size()))];
+  };
+  std::printf(
+      "rr: %zu transactions of %u bytes in %.3f s: %.0f/s, latency p50 %.1f us, "
+      "p99 %.1f us\n",
+      latencies_us.size(), size, seconds, static_cast<double>(latencies_us.size()) / seconds,
+      pct(0.50), pct(0.99));
+  return latencies_us.empty() ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CommonOptions options;
+  std::string test = "bulk";
+  std::uint64_t size = 0;
+  double duration = 5;
+  CommandLine cli("tandem-perf", "Bulk throughput and request/response latency over Tandem.", 5201);
+  cli.option("--test", "bulk|rr", "client: what to measure (default bulk)",
+             [&](std::string_view v) {
+               test = v;
+               return v == "bulk" || v == "rr";
+             });
+  cli.option(
+      "--size", "N", "client: write size (bulk, default 65536) or message size (rr, 1)",
+      [&](std::string_view v) { return parse_u64(v, size) && size > 0 && size < (1u << 30); });
+  cli.option("--duration", "S", "client: seconds to run (default 5)", [&](std::string_view v) {
+    std::uint64_t s = 0;
+    if (!parse_u64(v, s) || s == 0) return false;
+    duration = static_cast<double>(s);
+    return true;
+  });
+  cli.parse(argc, argv, options);
+  if (options.backend == BackendKind::soft) {
+    std::fprintf(stderr,
+                 "tandem-perf: the soft backend has no peer to measure against; use "
+                 "bench/bench_scaling for soft figures\n");
+    return 2;
+  }
+  try {
+    install_stop_handlers();
+    Backend backend(options);
+    if (options.connect) {
+      const char mode = test == "bulk" ? 'B' : 'R';
+      const auto s = static_cast<std::uint32_t>(size != 0 ? size : (mode == 'B' ? 65536 : 1));
+      const int rc = run_client(*options.connect, mode, s, duration);
+      backend.print_counters(stderr);
+      return rc;
+    }
+    Reactor reactor(false);
+    const int listener = listen_tcp(backend.address(), options.port, 128);
+    PerfServer server(reactor, listener);
+    std::fprintf(stderr, "tandem-perf: server on %s:%u (%s backend)\n",
+                 backend.address().to_string().c_str(), options.port,
+                 std::string(to_string(options.backend)).c_str());
+    reactor.run();
+    backend.print_counters(stderr);
+    tdm_close(listener);
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tandem-perf: %s\n", e.what());
+    return 1;
+  }
+}

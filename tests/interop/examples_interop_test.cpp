@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+// The example programs as users run them: tandem-echo and tandem-http on the
+// tap backend in a network namespace, driven by Linux's nc, socat, curl, wrk
+// and ab; each program stopped with SIGTERM (which must end it cleanly and
+// flush its capture) and each capture checked by tshark.
+//
+//   Linux 10.80.0.1/24 (tdm0's address)  ◄── TAP tdm0 ──►  tandem-* 10.80.0.2
+#define BOOST_TEST_MODULE examples_interop
+#include <boost/test/unit_test.hpp>
+
+#include <csignal>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/interop/interop_test.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using namespace tandem;
+using interop::ChildProcess;
+using interop::NetworkNamespace;
+
+const std::string kExamples = TANDEM_EXAMPLES_DIR;
+const std::string kTandemIp = "10.80.0.2";
+
+// One example program in a namespace of its own, with Linux's side of its TAP
+// configured; stopped with SIGTERM at the end.
+class Running {
+ public:
+  Running(const std::string& purpose, const std::vector<std::string>& program)
+      : ns_(purpose), capture_(interop::capture_path_for_this_test()) {
+    std::vector<std::string> argv = program;
+    argv[0] = kExamples + "/" + argv[0];
+    for (const char* a : {"--backend", "tap", "--iface", "tdm0", "--ip", "10.80.0.2/24"}) {
+      argv.emplace_back(a);
+    }
+    argv.insert(argv.end(), {"--pcap", capture_});
+    std::remove(capture_.c_str());
+    program_.emplace(ns_.spawn(argv, 120'000ms));
+    // The TAP exists once the program has opened it.
+    for (int i = 0; i < 100; ++i) {
+      if (ns_.run({"ip", "link", "show", "tdm0"}).ok()) break;
+      BOOST_REQUIRE_MESSAGE(!program_->poll(), program_->result().describe());
+      std::this_thread::sleep_for(50ms);
+    }
+    ns_.add_address("tdm0", "10.80.0.1/24");
+  }
+
+  const NetworkNamespace& ns() const { return ns_; }
+  interop::CommandResult linux(const std::vector<std::string>& argv, std::string input = {}) {
+    auto child = ns_.spawn(argv, 60'000ms, std::move(input));
+    return child.wait();
+  }
+
+  // SIGTERM; the program must exit 0 and leave a clean capture.
+  void stop_and_check(const std::vector<std::uint16_t>& data_ports = {}) {
+    program_->signal(SIGTERM);
+    const auto& result = program_->wait();
+    BOOST_TEST(result.exit_code == 0, result.describe());
+    BOOST_TEST_MESSAGE(result.err << result.out);
+    const auto verdict = interop::check_capture(capture_, data_ports);
+    BOOST_TEST(verdict.ok(), verdict.report());
+  }
+
+ private:
+  NetworkNamespace ns_;
+  std::string capture_;
+  std::optional<ChildProcess> program_;
+};
+
+std::string random_text(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::string s(n, '\0');
+  for (auto& c : s)
+    c = static_cast<char>('0' + rng() % 75);
+  return s;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(examples_interop, *boost::unit_test::precondition(interop::available))
+
+BOOST_AUTO_TEST_CASE(echo_level_and_edge_triggered_with_socat_and_nc) {
+  for (const bool et : {false, true}) {
+    BOOST_TEST_CONTEXT("edge-triggered " << et) {
+      std::vector<std::string> program{"tandem-echo"};
+      if (et) program.emplace_back("--et");
+      Running echo("echo", program);
+      const std::string text = random_text(300'000, et ? 2 : 1);
+      const auto socat = echo.linux({"socat", "-t", "10", "-", "TCP:" + kTandemIp + ":7"}, text);
+      BOOST_TEST(socat.ok(), socat.describe());
+      BOOST_TEST((socat.out == text));
+      const auto nc = echo.linux({"nc", "-N", "-w", "10", kTandemIp, "7"}, "hello tandem\n");
+      BOOST_TEST(nc.ok(), nc.describe());
+      BOOST_TEST(nc.out == "hello tandem\n");
+      echo.stop_and_check();
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(http_with_curl_wrk_and_ab) {
+  Running http("http", {"tandem-http", "--body-bytes", "3000"});
+  const std::string url = "http://" + kTandemIp + ":8080/";
+  const auto get = http.linux({"curl", "-sS", "-m", "10", "-w", "\n%{http_code}", url});
+  BOOST_TEST(get.ok(), get.describe());
+  BOOST_TEST(get.out.size() == 3000u + 4u);
+  BOOST_TEST(get.out.ends_with("\n200"));
+  const auto missing =
+      http.linux({"curl", "-sS", "-m", "10", "-o", "/dev/null", "-w", "%{http_code}", url + "x"});
+  BOOST_TEST(missing.out == "404");
+  const auto http10 = http.linux(
+      {"curl", "-sS", "-m", "10", "--http1.0", "-o", "/dev/null", "-w", "%{http_code}", url});
+  BOOST_TEST(http10.out == "200");
+  const auto wrk = http.linux({"wrk", "-t2", "-c8", "-d2s", url});
+  BOOST_TEST(wrk.ok(), wrk.describe());
+  BOOST_TEST(wrk.out.find("Requests/sec") != std::string::npos, wrk.describe());
+  BOOST_TEST(wrk.out.find("Socket errors") == std::string::npos, wrk.describe());
+  BOOST_TEST(wrk.out.find("Non-2xx") == std::string::npos, wrk.describe());
+  const auto ab = http.linux({"ab", "-q", "-k", "-n", "300", "-c", "4", url});
+  BOOST_TEST(ab.ok(), ab.describe());
+  BOOST_TEST(ab.out.find("Failed requests:        0") != std::string::npos, ab.describe());
+  BOOST_TEST(ab.out.find("Complete requests:      300") != std::string::npos, ab.describe());
+  http.stop_and_check();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
