@@ -57,7 +57,7 @@ class CapturingPort final : public sim::WirePort, private sim::WirePort::Sink {
       : inner_(std::move(inner)), capture_(path) {
     inner_->attach(this);
   }
-  void attach(Sink* sink) override { sink_ = sink; }
+  void attach(sim::WirePort::Sink* sink) override { sink_ = sink; }
   void transmit(wire::ByteSpan frame, Instant now) override {
     capture_.write(frame, now);
     inner_->transmit(frame, now);
@@ -72,7 +72,7 @@ class CapturingPort final : public sim::WirePort, private sim::WirePort::Sink {
   }
   std::unique_ptr<sim::WirePort> inner_;
   dev::PcapWriter capture_;
-  Sink* sink_ = nullptr;
+  sim::WirePort::Sink* sink_ = nullptr;
 };
 #endif
 
@@ -140,8 +140,10 @@ Backend::Backend(const CommonOptions& o) : parts_(std::make_unique<Parts>()), ad
     }
   }
   if (p.device) {
-    p.stack =
-        std::make_unique<stack::Stack>(*p.device, stack_config(o), api::RealTimeDriver::clock());
+    // One core: this stack drains every queue the NIC steers flows to.
+    stack::StackConfig config = stack_config(o);
+    config.net.rx_queues = p.device->capabilities().queues;
+    p.stack = std::make_unique<stack::Stack>(*p.device, config, api::RealTimeDriver::clock());
     stacks_ = {p.stack.get()};
     p.driver =
         std::make_unique<api::RealTimeDriver>(std::vector<dev::Device*>{p.device.get()}, stacks_);

@@ -73,6 +73,9 @@ Interface::Interface(dev::Device& device, const InterfaceConfig& config, Instant
   }
   if (config_.queue >= caps_.queues) throw std::invalid_argument("Interface: no such queue");
   if (config_.rx_budget == 0) throw std::invalid_argument("Interface: rx_budget of 0");
+  if (config_.rx_queues == 0 || config_.queue + config_.rx_queues > caps_.queues) {
+    throw std::invalid_argument("Interface: RX queues beyond the device's");
+  }
   // An IPv4 datagram of 68 bytes must always pass (RFC 791 §3.2); an ICMP error
   // must fit as well.
   if (mtu_ < 68) throw std::invalid_argument("Interface: MTU under 68");
@@ -85,8 +88,11 @@ Interface::~Interface() = default;
 
 void Interface::poll(Instant now) {
   now_ = std::max(now_, now);
-  const std::size_t taken = device_.receive(config_.queue, config_.rx_budget, *this);
-  rx_more_ = taken == config_.rx_budget;
+  rx_more_ = false;
+  for (std::uint16_t q = 0; q < config_.rx_queues; ++q) {
+    const auto queue = static_cast<std::uint16_t>(config_.queue + q);
+    rx_more_ = device_.receive(queue, config_.rx_budget, *this) == config_.rx_budget || rx_more_;
+  }
   wheel_.advance(now_, [this](Timer& t) { arp_.on_timer(t, now_); });
   flush_tx(now_);
 }

@@ -44,8 +44,11 @@ struct InterfaceConfig {
   std::uint8_t prefix_len = 24;
   std::optional<wire::Ipv4Address> gateway;  // must be on-link
   std::uint16_t queue = 0;                   // the device queue this interface owns
-  std::uint16_t mtu = 1500;                  // lowered to the device's if that is smaller
-  std::uint8_t ttl = 64;                     // RFC 1700's recommendation, Linux's default
+  // RX queues drained, from `queue` on: a device steers flows across all its
+  // queues, so a stack that is the device's only one must drain every queue.
+  std::uint16_t rx_queues = 1;
+  std::uint16_t mtu = 1500;  // lowered to the device's if that is smaller
+  std::uint8_t ttl = 64;     // RFC 1700's recommendation, Linux's default
   ArpConfig arp;
   Duration timer_tick = std::chrono::milliseconds(1);
   std::uint32_t icmp_errors_per_second = 1000;  // 0: unlimited

@@ -41,14 +41,14 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 }  // namespace
 
-// tcp.checksum.ffff is left out: Linux itself sends a TCP checksum of 0xFFFF
-// where the sum is zero (skb_checksum_help's CSUM_MANGLED_0), and RFC 1624 §3
-// makes both forms of zero verify; Wireshark calls it an error all the same.
+// A TCP checksum of 0xFFFF where the sum says 0x0000 is not counted: Linux
+// itself sends it (skb_checksum_help's CSUM_MANGLED_0) and RFC 1624 §3 makes
+// both forms of zero verify, but Wireshark calls it bad all the same.
 const char* const kCaptureProblemFilter =
     "_ws.malformed || (_ws.expert.severity >= error && !tcp.checksum.ffff) || "
-    "ip.checksum.status == \"Bad\" || "
-    "icmp.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || "
-    "tcp.checksum.status == \"Bad\"";
+    "ip.checksum.status == \"Bad\" || icmp.checksum.status == \"Bad\" || "
+    "udp.checksum.status == \"Bad\" || "
+    "(tcp.checksum.status == \"Bad\" && tcp.checksum != 0xffff)";
 
 std::string CaptureVerdict::report() const {
   std::ostringstream os;
