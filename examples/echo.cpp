@@ -25,89 +25,13 @@
 #include "examples/common/cli.hpp"
 #include "examples/common/net_util.hpp"
 #include "examples/common/reactor.hpp"
+#include "examples/common/stream_server.hpp"
 #include "host/api/tandem/socket.h"
 
 namespace {
 
 using namespace tandem;
 using namespace tandem::examples;
-
-struct EchoStats {
-  std::uint64_t connections = 0;
-  std::uint64_t bytes = 0;
-};
-
-class EchoServer {
- public:
-  EchoServer(Reactor& reactor, int listener, EchoStats& stats)
-      : reactor_(reactor), listener_(listener), stats_(stats) {
-    reactor_.add(listener_, EPOLLIN, [this](std::uint32_t) { accept_all(); });
-  }
-
- private:
-  struct Connection {
-    std::string pending;  // received, not yet echoed
-    bool peer_done = false;
-    bool want_out = false;
-  };
-
-  void accept_all() {
-    while (true) {
-      const int fd = tdm_accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK);
-      if (fd < 0) return;  // EAGAIN: the queue is drained
-      ++stats_.connections;
-      connections_[fd] = std::make_unique<Connection>();
-      reactor_.add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](std::uint32_t ev) { on_event(fd, ev); });
-    }
-  }
-
-  void on_event(int fd, std::uint32_t events) {
-    Connection& c = *connections_.at(fd);
-    if ((events & EPOLLERR) != 0) return close_connection(fd);
-    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) != 0) {
-      std::array<char, 65536> buf{};
-      while (!c.peer_done) {
-        const ssize_t n = tdm_recv(fd, buf.data(), buf.size(), 0);
-        if (n > 0) {
-          c.pending.append(buf.data(), static_cast<std::size_t>(n));
-          stats_.bytes += static_cast<std::uint64_t>(n);
-          // Level-triggered: one read per event is enough, epoll reports again.
-          if (!reactor_.edge_triggered()) break;
-        } else if (n == 0) {
-          c.peer_done = true;
-        } else {
-          if (errno != EAGAIN) return close_connection(fd);
-          break;
-        }
-      }
-    }
-    while (!c.pending.empty()) {
-      const ssize_t n = tdm_send(fd, c.pending.data(), c.pending.size(), MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno != EAGAIN) return close_connection(fd);
-        break;
-      }
-      c.pending.erase(0, static_cast<std::size_t>(n));
-    }
-    if (c.peer_done && c.pending.empty()) return close_connection(fd);
-    const bool want_out = !c.pending.empty();
-    if (want_out != c.want_out) {
-      c.want_out = want_out;
-      reactor_.modify(fd, EPOLLIN | EPOLLRDHUP | (want_out ? EPOLLOUT : 0u));
-    }
-  }
-
-  void close_connection(int fd) {
-    reactor_.remove(fd);
-    tdm_close(fd);
-    connections_.erase(fd);
-  }
-
-  Reactor& reactor_;
-  int listener_;
-  EchoStats& stats_;
-  std::unordered_map<int, std::unique_ptr<Connection>> connections_;
-};
 
 int run_client(const HostPort& to, wire::Ipv4Address from) {
   const int fd = connect_tcp(to.address, to.port, from);
@@ -174,18 +98,25 @@ int main(int argc, char** argv) {
     install_stop_handlers();
     Backend backend(options);
     if (options.connect) return run_client(*options.connect, {});
-    EchoStats stats;
     Reactor reactor(edge_triggered);
     const int listener = listen_tcp(backend.address(), options.port, 128);
-    EchoServer server(reactor, listener, stats);
+    // Everything received goes back; the server closes a connection once the
+    // peer has finished and all of it has been echoed.
+    StreamServer server(
+        reactor, listener,
+        [](StreamServer::Connection& c) {
+          c.out += c.in;
+          c.in.clear();
+        },
+        false);
     std::fprintf(stderr, "tandem-echo: serving on %s:%u (%s backend, %s-triggered)\n",
                  backend.address().to_string().c_str(), options.port,
                  std::string(to_string(options.backend)).c_str(),
                  edge_triggered ? "edge" : "level");
     reactor.run();
     std::fprintf(stderr, "tandem-echo: %llu connections, %llu bytes echoed\n",
-                 static_cast<unsigned long long>(stats.connections),
-                 static_cast<unsigned long long>(stats.bytes));
+                 static_cast<unsigned long long>(server.connections()),
+                 static_cast<unsigned long long>(server.bytes_out()));
     backend.print_counters(stderr);
     tdm_close(listener);
     return 0;

@@ -29,6 +29,7 @@
 #include "examples/common/cli.hpp"
 #include "examples/common/net_util.hpp"
 #include "examples/common/reactor.hpp"
+#include "examples/common/stream_server.hpp"
 #include "host/api/tandem/socket.h"
 
 namespace {
@@ -37,10 +38,8 @@ using namespace tandem;
 using namespace tandem::examples;
 
 struct HttpStats {
-  std::uint64_t connections = 0;
   std::uint64_t requests = 0;
   std::uint64_t bad_requests = 0;
-  std::uint64_t bytes_out = 0;
 };
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -71,41 +70,18 @@ std::string_view header_value(std::string_view head, std::string_view name) {
   return {};
 }
 
-class HttpServer {
+// Turns requests into responses on the StreamServer's connections.
+class HttpResponder {
  public:
-  HttpServer(Reactor& reactor, int listener, std::size_t body_bytes, HttpStats& stats)
-      : reactor_(reactor), listener_(listener), stats_(stats) {
+  HttpResponder(std::size_t body_bytes, HttpStats& stats) : stats_(stats) {
     body_.resize(body_bytes);
     for (std::size_t i = 0; i < body_.size(); ++i)
       body_[i] = static_cast<char>('a' + i % 26);
-    reactor_.add(listener_, EPOLLIN, [this](std::uint32_t) { accept_all(); });
   }
 
- private:
-  struct Connection {
-    std::string in;
-    std::string out;
-    std::size_t out_sent = 0;
-    bool close_after = false;
-    bool peer_done = false;
-    bool want_out = false;
-  };
-
-  void accept_all() {
-    while (true) {
-      const int fd = tdm_accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK);
-      if (fd < 0) return;
-      const int one = 1;
-      tdm_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      ++stats_.connections;
-      connections_[fd] = std::make_unique<Connection>();
-      reactor_.add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](std::uint32_t ev) { on_event(fd, ev); });
-    }
-  }
-
-  // Answers every complete request in `c.in`; false when the connection must close.
-  void answer(Connection& c) {
-    while (!c.close_after) {
+  // Answers every complete request in `c.in`, in order (pipelining).
+  void answer(StreamServer::Connection& c) {
+    while (!c.close_when_flushed) {
       const std::size_t end = c.in.find("\r\n\r\n");
       if (end == std::string::npos) {
         if (c.in.size() > 64 * 1024) {
@@ -142,68 +118,20 @@ class HttpServer {
     }
   }
 
-  void respond(Connection& c, std::string_view status, std::string_view body, bool close,
-               bool head_only = false) {
+ private:
+  static void respond(StreamServer::Connection& c, std::string_view status, std::string_view body,
+                      bool close, bool head_only = false) {
     c.out += "HTTP/1.1 ";
     c.out += status;
     c.out += "\r\nServer: tandem-http\r\nContent-Type: text/plain\r\nContent-Length: ";
     c.out += std::to_string(body.size());
     c.out += close ? "\r\nConnection: close\r\n\r\n" : "\r\nConnection: keep-alive\r\n\r\n";
     if (!head_only) c.out += body;
-    c.close_after = c.close_after || close;
+    c.close_when_flushed = c.close_when_flushed || close;
   }
 
-  void on_event(int fd, std::uint32_t events) {
-    Connection& c = *connections_.at(fd);
-    if ((events & EPOLLERR) != 0) return close_connection(fd);
-    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) != 0) {
-      std::array<char, 16384> buf{};
-      while (!c.peer_done) {
-        const ssize_t n = tdm_recv(fd, buf.data(), buf.size(), 0);
-        if (n > 0) {
-          c.in.append(buf.data(), static_cast<std::size_t>(n));
-        } else if (n == 0) {
-          c.peer_done = true;
-        } else {
-          if (errno != EAGAIN) return close_connection(fd);
-          break;
-        }
-      }
-      answer(c);
-    }
-    while (c.out_sent < c.out.size()) {
-      const ssize_t n =
-          tdm_send(fd, c.out.data() + c.out_sent, c.out.size() - c.out_sent, MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno != EAGAIN) return close_connection(fd);
-        break;
-      }
-      c.out_sent += static_cast<std::size_t>(n);
-      stats_.bytes_out += static_cast<std::uint64_t>(n);
-    }
-    if (c.out_sent == c.out.size()) {
-      c.out.clear();
-      c.out_sent = 0;
-      if (c.close_after || c.peer_done) return close_connection(fd);
-    }
-    const bool want_out = !c.out.empty();
-    if (want_out != c.want_out) {
-      c.want_out = want_out;
-      reactor_.modify(fd, EPOLLIN | EPOLLRDHUP | (want_out ? EPOLLOUT : 0u));
-    }
-  }
-
-  void close_connection(int fd) {
-    reactor_.remove(fd);
-    tdm_close(fd);
-    connections_.erase(fd);
-  }
-
-  Reactor& reactor_;
-  int listener_;
   HttpStats& stats_;
   std::string body_;
-  std::unordered_map<int, std::unique_ptr<Connection>> connections_;
 };
 
 // The soft backend's built-in load: keep-alive GETs over a few connections.
@@ -301,7 +229,10 @@ int main(int argc, char** argv) {
     HttpStats stats;
     Reactor reactor(edge_triggered);
     const int listener = listen_tcp(backend.address(), options.port, 1024);
-    HttpServer server(reactor, listener, body_bytes, stats);
+    HttpResponder responder(body_bytes, stats);
+    StreamServer server(
+        reactor, listener, [&responder](StreamServer::Connection& c) { responder.answer(c); },
+        true);
     std::fprintf(stderr,
                  "tandem-http: serving GET / (%llu-byte body) on http://%s:%u/ (%s backend)\n",
                  static_cast<unsigned long long>(body_bytes), backend.address().to_string().c_str(),
@@ -325,8 +256,8 @@ int main(int argc, char** argv) {
     std::printf("requests: %llu served (%llu bad), %llu connections, %llu bytes sent\n",
                 static_cast<unsigned long long>(stats.requests),
                 static_cast<unsigned long long>(stats.bad_requests),
-                static_cast<unsigned long long>(stats.connections),
-                static_cast<unsigned long long>(stats.bytes_out));
+                static_cast<unsigned long long>(server.connections()),
+                static_cast<unsigned long long>(server.bytes_out()));
     if (client) {
       std::printf("built-in client: %llu responses, %llu body bytes, in %.2f s of wall time\n",
                   static_cast<unsigned long long>(client->responses()),

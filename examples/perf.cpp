@@ -31,6 +31,7 @@
 #include "examples/common/cli.hpp"
 #include "examples/common/net_util.hpp"
 #include "examples/common/reactor.hpp"
+#include "examples/common/stream_server.hpp"
 #include "host/api/tandem/socket.h"
 
 namespace {
@@ -41,87 +42,31 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kHeaderLen = 5;
 
-class PerfServer {
- public:
-  PerfServer(Reactor& reactor, int listener) : reactor_(reactor), listener_(listener) {
-    reactor_.add(listener_, EPOLLIN, [this](std::uint32_t) { accept_all(); });
+// The server's side of the protocol above, on a StreamServer connection. The
+// connection's `state` holds the mode in its top byte and, for bulk, the count.
+void serve(StreamServer::Connection& c) {
+  constexpr std::uint64_t kModeShift = 56;
+  constexpr std::uint64_t kCountMask = (std::uint64_t{1} << kModeShift) - 1;
+  if (c.state == 0) {
+    if (c.in.size() < kHeaderLen) return;
+    c.state = std::uint64_t{static_cast<unsigned char>(c.in[0])} << kModeShift;
+    c.in.erase(0, kHeaderLen);  // the message size is the client's business
   }
-
- private:
-  struct Session {
-    std::string header;
-    char mode = 0;
-    std::uint32_t size = 0;
-    std::uint64_t received = 0;
-    std::string echo;  // request/response: bytes to send back
-    bool peer_done = false;
-  };
-
-  void accept_all() {
-    while (true) {
-      const int fd = tdm_accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK);
-      if (fd < 0) return;
-      const int one = 1;
-      tdm_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      sessions_[fd] = std::make_unique<Session>();
-      reactor_.add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](std::uint32_t ev) { on_event(fd, ev); });
-    }
+  const auto mode = static_cast<char>(c.state >> kModeShift);
+  if (mode == 'R') {
+    c.out += c.in;
+  } else {
+    c.state += c.in.size();
   }
-
-  void on_event(int fd, std::uint32_t events) {
-    Session& s = *sessions_.at(fd);
-    if ((events & EPOLLERR) != 0) return finish(fd);
-    std::array<char, 65536> buf{};
-    while (!s.peer_done) {
-      const ssize_t n = tdm_recv(fd, buf.data(), buf.size(), 0);
-      if (n == 0) {
-        s.peer_done = true;
-      } else if (n < 0) {
-        if (errno != EAGAIN) return finish(fd);
-        break;
-      } else {
-        std::size_t used = 0;
-        while (s.mode == 0 && used < static_cast<std::size_t>(n)) {
-          s.header.push_back(buf[used++]);
-          if (s.header.size() == kHeaderLen) {
-            s.mode = s.header[0];
-            std::uint32_t be = 0;
-            std::memcpy(&be, s.header.data() + 1, 4);
-            s.size = ntohl(be);
-          }
-        }
-        const auto rest = static_cast<std::size_t>(n) - used;
-        s.received += rest;
-        if (s.mode == 'R') s.echo.append(buf.data() + used, rest);
-      }
-    }
-    if (s.mode == 'R') {
-      while (!s.echo.empty()) {
-        const ssize_t n = tdm_send(fd, s.echo.data(), s.echo.size(), MSG_NOSIGNAL);
-        if (n < 0) break;
-        s.echo.erase(0, static_cast<std::size_t>(n));
-      }
-    }
-    if (s.peer_done) {
-      if (s.mode == 'B') {
-        std::array<std::uint32_t, 2> count{htonl(static_cast<std::uint32_t>(s.received >> 32)),
-                                           htonl(static_cast<std::uint32_t>(s.received))};
-        tdm_send(fd, count.data(), sizeof count, MSG_NOSIGNAL);
-      }
-      finish(fd);
-    }
+  c.in.clear();
+  if (c.peer_done && mode == 'B') {
+    const std::uint64_t count = c.state & kCountMask;
+    const std::array<std::uint32_t, 2> be{htonl(static_cast<std::uint32_t>(count >> 32)),
+                                          htonl(static_cast<std::uint32_t>(count))};
+    c.out.append(reinterpret_cast<const char*>(be.data()), sizeof be);
+    c.close_when_flushed = true;
   }
-
-  void finish(int fd) {
-    reactor_.remove(fd);
-    tdm_close(fd);
-    sessions_.erase(fd);
-  }
-
-  Reactor& reactor_;
-  int listener_;
-  std::unordered_map<int, std::unique_ptr<Session>> sessions_;
-};
+}
 
 bool send_all(int fd, const char* data, std::size_t len) {
   while (len > 0) {
@@ -246,7 +191,7 @@ int main(int argc, char** argv) {
     }
     Reactor reactor(false);
     const int listener = listen_tcp(backend.address(), options.port, 128);
-    PerfServer server(reactor, listener);
+    StreamServer server(reactor, listener, serve, true);
     std::fprintf(stderr, "tandem-perf: server on %s:%u (%s backend)\n",
                  backend.address().to_string().c_str(), options.port,
                  std::string(to_string(options.backend)).c_str());

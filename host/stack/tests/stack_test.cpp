@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "host/stack/tests/stack_world.hpp"
+#include "host/tcp/tests/tcp_test_util.hpp"
 #include "host/wire/ethernet.hpp"
 #include "host/wire/ipv4.hpp"
 #include "host/wire/tcp.hpp"
@@ -21,14 +22,6 @@ using namespace tandem::stack::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::vector<std::byte> random_bytes(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<std::byte> v(n);
-  for (auto& b : v)
-    b = static_cast<std::byte>(rng());
-  return v;
-}
 
 // Writes `data` into a connection as send space allows, then shuts it down.
 struct Writer {
@@ -99,8 +92,8 @@ std::pair<ConnId, ConnId> connect_pair(World& w, std::uint16_t port = 80) {
 void transfer_both_ways(World& w, std::size_t a_to_b, std::size_t b_to_a, std::uint64_t seed,
                         Duration limit = 600s) {
   const auto [ca, cb] = connect_pair(w);
-  Writer wa{w.a(), ca, random_bytes(a_to_b, seed)};
-  Writer wb{w.b(), cb, random_bytes(b_to_a, seed + 1)};
+  Writer wa{w.a(), ca, tcp::test::random_bytes(a_to_b, seed)};
+  Writer wb{w.b(), cb, tcp::test::random_bytes(b_to_a, seed + 1)};
   Reader ra{w.a(), ca, {}};
   Reader rb{w.b(), cb, {}};
   const bool done = w.run_until(
@@ -302,7 +295,7 @@ BOOST_AUTO_TEST_CASE(syn_queue_overflow_falls_back_to_cookies) {
     BOOST_TEST(t.send_mss() == 1460);
   }
   // And data flows on them, both ways.
-  Writer wr{w.a(), clients.back(), random_bytes(500'000, 3)};
+  Writer wr{w.a(), clients.back(), tcp::test::random_bytes(500'000, 3)};
   Reader rd{w.b(), accepted.back(), {}};
   BOOST_TEST(w.run_until([&] {
     wr.step(w.now());

@@ -22,14 +22,6 @@ namespace bdata = boost::unit_test::data;
 
 namespace {
 
-std::vector<std::byte> random_bytes(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<std::byte> v(n);
-  for (auto& b : v)
-    b = static_cast<std::byte>(rng());
-  return v;
-}
-
 struct Scenario {
   std::uint64_t seed = 1;
   Impairments imp;

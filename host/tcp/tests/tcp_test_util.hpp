@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <ostream>
+#include <random>
 #include <span>
 #include <utility>
 #include <vector>
@@ -20,6 +21,14 @@ inline std::ostream& operator<<(std::ostream& os, State s) {
 }  // namespace tandem::tcp
 
 namespace tandem::tcp::test {
+
+// Seeded random payload for transfer tests.
+inline std::vector<std::byte> random_bytes(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::byte> v(n);
+  for (auto& b : v) b = static_cast<std::byte>(rng());
+  return v;
+}
 
 inline constexpr wire::Ipv4Address kLocalAddr = wire::Ipv4Address::from_octets(10, 0, 0, 1);
 inline constexpr wire::Ipv4Address kRemoteAddr = wire::Ipv4Address::from_octets(10, 0, 0, 2);
