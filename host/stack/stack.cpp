@@ -482,16 +482,31 @@ void Stack::flush_flow_commands() {
 }
 
 std::uint16_t Stack::pick_ephemeral(const tcp::Endpoint& remote, wire::Ipv4Address local) {
+  // A port may serve many remotes (the 4-tuple must be unique), but never one
+  // a listener holds.
+  const auto usable = [&](std::uint16_t port) {
+    return !listeners_by_port_.contains(port) &&
+           !by_tuple_.contains(tcp::FourTuple{tcp::Endpoint{local, port}, remote});
+  };
+  const auto next_after = [this](std::uint16_t port) {
+    return port == config_.ephemeral_last ? config_.ephemeral_first
+                                          : static_cast<std::uint16_t>(port + 1);
+  };
+  if (config_.rss) {
+    // Only ports whose reply 4-tuple hashes to our queue: any other would bring
+    // the SYN-ACK to another core's Stack, which would reset it.
+    const auto port = wire::pick_source_port(
+        *config_.rss, remote.addr, remote.port, local, config_.net.queue,
+        wire::PortRange{config_.ephemeral_first, config_.ephemeral_last}, next_ephemeral_, usable);
+    if (!port) return 0;
+    next_ephemeral_ = next_after(*port);
+    return *port;
+  }
   const std::uint32_t range = config_.ephemeral_last - config_.ephemeral_first + 1u;
   for (std::uint32_t tries = 0; tries < range; ++tries) {
     const std::uint16_t port = next_ephemeral_;
-    next_ephemeral_ = port == config_.ephemeral_last ? config_.ephemeral_first
-                                                     : static_cast<std::uint16_t>(port + 1);
-    // A port may serve many remotes (the 4-tuple must be unique), but never one
-    // a listener holds.
-    if (listeners_by_port_.contains(port)) continue;
-    if (by_tuple_.contains(tcp::FourTuple{tcp::Endpoint{local, port}, remote})) continue;
-    return port;
+    next_ephemeral_ = next_after(port);
+    if (usable(port)) return port;
   }
   return 0;
 }

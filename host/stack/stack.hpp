@@ -27,6 +27,7 @@
 #include "host/tcp/endpoint.hpp"
 #include "host/tcp/isn.hpp"
 #include "host/tcp/tcb.hpp"
+#include "host/wire/toeplitz.hpp"
 
 namespace tandem::stack {
 
@@ -43,6 +44,11 @@ struct StackConfig {
   // Linux's net.ipv4.ip_local_port_range.
   std::uint16_t ephemeral_first = 32768;
   std::uint16_t ephemeral_last = 60999;
+  // The NIC's RSS key and redirection table when the device has several queues
+  // (one Stack per core, docs/multicore.md): connect() then picks only
+  // ephemeral ports whose replies the NIC steers to net.queue, this core's.
+  // Unset: any free port, as on a single-queue device.
+  std::optional<wire::RssConfig> rss;
   // Linux's net.ipv4.tcp_max_syn_backlog: SYN-RECEIVED connections per listener
   // before SYN cookies take over (or SYNs are dropped, without cookies).
   std::uint32_t max_syn_backlog = 256;
@@ -96,7 +102,7 @@ class Stack final : private net::Ipv4ProtocolHandler, private tcp::Environment {
   // Throws std::invalid_argument for an unusable configuration (see
   // net::Interface, and an empty ephemeral port range).
   Stack(dev::Device& device, const StackConfig& config, Instant start = Instant{});
-  ~Stack();
+  ~Stack() override;
   Stack(const Stack&) = delete;
   Stack& operator=(const Stack&) = delete;
 
@@ -145,6 +151,7 @@ class Stack final : private net::Ipv4ProtocolHandler, private tcp::Environment {
   // Whether any listener or connection uses local TCP `port` (for bind(2)).
   bool tcp_port_in_use(std::uint16_t port) const;
   wire::Ipv4Address address() const { return iface_.config().address; }
+  const StackConfig& config() const { return config_; }
 
   net::Interface& interface() { return iface_; }
   const net::Interface& interface() const { return iface_; }

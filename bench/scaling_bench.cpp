@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: Apache-2.0
+// Multi-core scaling on `soft` (issue 7, docs/multicore.md): requests per second
+// (keep-alive request/response of small messages) and connections per second
+// (connect, one request/response, close) with 1 and with 2 cores, and the ratio
+// 2-core / 1-core.
+//
+// Each core is a thread that owns queue c of a client NIC and a server NIC on one
+// link, and the client Stack and server Stack on those queues
+// (sim/soft/multicore_echo.hpp); the Stacks run on the steady clock. So a core
+// does the work of both ends of its connections, NIC model included, and the
+// only things the cores share are the link (one mutex) and the NICs' RSS
+// steering into per-queue rings. Every response is checked byte for byte; a
+// run with a mismatch or a failed connection says so and exits non-zero.
+//
+//   bench_scaling [--seconds S] [--warmup S] [--concurrency N] [--message BYTES]
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sim/soft/multicore_echo.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using tandem::Duration;
+using tandem::Instant;
+using SteadyTime = std::chrono::steady_clock::time_point;
+namespace sim = tandem::sim;
+namespace stack = tandem::stack;
+namespace tcp = tandem::tcp;
+namespace wire = tandem::wire;
+
+struct Options {
+  double seconds = 3.0;
+  double warmup = 0.5;
+  std::uint32_t concurrency = 16;  // connections each core keeps open
+  std::size_t message = 64;
+};
+
+enum class Workload { requests, connections };
+
+struct RunResult {
+  double per_second = 0;
+  double cpu_seconds = 0;  // CPU time the core threads got during the window
+  std::uint64_t mismatches = 0;
+  std::uint64_t failures = 0;
+};
+
+const wire::Ipv4Address kClient{0x0a000001};
+const wire::Ipv4Address kServer{0x0a000002};
+
+Instant clock_now() {
+  return Instant(
+      std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch()));
+}
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// The machine is shared: what else wanted the CPUs when a run started.
+std::string load_average() {
+  std::FILE* f = std::fopen("/proc/loadavg", "r");
+  if (f == nullptr) return "?";
+  char line[64] = {};
+  const bool ok = std::fgets(line, sizeof line, f) != nullptr;
+  std::fclose(f);
+  std::string s = ok ? line : "?";
+  return s.substr(0, s.find(' '));
+}
+
+stack::StackConfig host_config(wire::Ipv4Address addr, std::uint8_t mac_last) {
+  stack::StackConfig c;
+  c.net.address = addr;
+  c.net.prefix_len = 24;
+  c.net.mac = wire::MacAddress{{0x02, 0x00, 0x00, 0x00, 0x00, mac_last}};
+  // TIME-WAIT of 2 x 100 ms: at tens of thousands of connections a second a
+  // core's half of the ephemeral range would otherwise run out (Linux's answer
+  // is tcp_tw_reuse; a benchmark can shorten MSL instead).
+  c.tcp.msl = 100ms;
+  c.secret = tcp::SipKey{0x243f6a8885a308d3ULL + mac_last, 0x13198a2e03707344ULL};
+  return c;
+}
+
+RunResult run(std::uint16_t cores, Workload workload, const Options& options) {
+  sim::MulticoreConfig config;
+  config.cores = cores;
+  config.threaded = true;  // one core too: the same locks, uncontended
+  config.client = host_config(kClient, 1);
+  config.server = host_config(kServer, 2);
+  sim::MulticoreHosts hosts(config, clock_now());
+
+  sim::EchoConfig echo;
+  echo.server = tcp::Endpoint{kServer, 8080};
+  echo.message = options.message;
+  echo.concurrency = options.concurrency;
+  echo.rounds = workload == Workload::requests ? 0 : 1;
+  std::vector<std::unique_ptr<sim::EchoCore>> apps;
+  for (std::uint16_t c = 0; c < cores; ++c)
+    apps.push_back(std::make_unique<sim::EchoCore>(hosts.client(c), hosts.server(c), echo));
+
+  const SteadyTime start = std::chrono::steady_clock::now();
+  const auto measure_from = start + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::duration<double>(options.warmup));
+  const auto measure_to = measure_from + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                             std::chrono::duration<double>(options.seconds));
+  // Each core counts its own window, so that no core reads another's state.
+  std::vector<std::uint64_t> counted(cores, 0);
+  std::vector<double> cpu(cores, 0);
+  const auto core = [&](std::uint16_t c) {
+    const auto measure = [&] {
+      const auto& n = apps[c]->counters();
+      return workload == Workload::requests ? n.exchanges : n.completed;
+    };
+    std::uint64_t at_start = 0;
+    double cpu_at_start = 0;
+    bool measuring = false;
+    for (;;) {
+      const auto t = std::chrono::steady_clock::now();
+      if (!measuring && t >= measure_from) {
+        measuring = true;
+        at_start = measure();
+        cpu_at_start = thread_cpu_seconds();
+      }
+      if (t >= measure_to) break;
+      const Instant now = clock_now();
+      hosts.poll_core(c, now);
+      apps[c]->run(now);
+    }
+    counted[c] = measure() - at_start;
+    cpu[c] = thread_cpu_seconds() - cpu_at_start;
+  };
+  std::vector<std::thread> threads;
+  for (std::uint16_t c = 1; c < cores; ++c)
+    threads.emplace_back(core, c);
+  core(0);
+  for (auto& t : threads)
+    t.join();
+
+  RunResult r;
+  for (std::uint16_t c = 0; c < cores; ++c) {
+    r.per_second += static_cast<double>(counted[c]) / options.seconds;
+    r.cpu_seconds += cpu[c];
+    r.mismatches += apps[c]->counters().mismatches;
+    r.failures += apps[c]->counters().failures + apps[c]->counters().connect_errors;
+  }
+  return r;
+}
+
+bool parse(int argc, char** argv, Options& o) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (i + 1 >= argc) return false;
+    const char* value = argv[++i];
+    if (arg == "--seconds") {
+      o.seconds = std::strtod(value, nullptr);
+    } else if (arg == "--warmup") {
+      o.warmup = std::strtod(value, nullptr);
+    } else if (arg == "--concurrency") {
+      o.concurrency = static_cast<std::uint32_t>(std::strtoul(value, nullptr, 10));
+    } else if (arg == "--message") {
+      o.message = std::strtoul(value, nullptr, 10);
+    } else {
+      return false;
+    }
+  }
+  return o.seconds > 0 && o.warmup >= 0 && o.concurrency > 0 && o.message > 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  if (!parse(argc, argv, options)) {
+    std::fprintf(stderr,
+                 "usage: bench_scaling [--seconds S] [--warmup S] [--concurrency N] "
+                 "[--message BYTES]\n");
+    return 2;
+  }
+  std::printf(
+      "soft backend, %zu-byte messages, %u connections open per core, %.1f s "
+      "measured after %.1f s warm-up; hardware threads: %u\n",
+      options.message, options.concurrency, options.seconds, options.warmup,
+      std::thread::hardware_concurrency());
+  std::printf("load average (1 min) at start: %s\n", load_average().c_str());
+  std::printf("%-6s %12s %10s %12s %14s %10s %12s\n", "cores", "requests/s", "cpu-s", "req/cpu-s",
+              "connections/s", "cpu-s", "conn/cpu-s");
+  RunResult rps[2];
+  RunResult cps[2];
+  bool clean = true;
+  for (std::uint16_t cores = 1; cores <= 2; ++cores) {
+    const RunResult& r = rps[cores - 1] = run(cores, Workload::requests, options);
+    const RunResult& c = cps[cores - 1] = run(cores, Workload::connections, options);
+    std::printf("%-6u %12.0f %10.2f %12.0f %14.0f %10.2f %12.0f\n", cores, r.per_second,
+                r.cpu_seconds, r.per_second * options.seconds / r.cpu_seconds, c.per_second,
+                c.cpu_seconds, c.per_second * options.seconds / c.cpu_seconds);
+    for (const RunResult& x : {r, c}) {
+      if (x.mismatches != 0 || x.failures != 0) {
+        std::printf("  ERROR: %llu byte mismatches, %llu failed connections\n",
+                    static_cast<unsigned long long>(x.mismatches),
+                    static_cast<unsigned long long>(x.failures));
+        clean = false;
+      }
+    }
+  }
+  std::printf("ratio 2-core/1-core: requests/s %.2f, connections/s %.2f\n",
+              rps[1].per_second / rps[0].per_second, cps[1].per_second / cps[0].per_second);
+  // Work per CPU-second, 2-core over 1-core: below 1 by what sharing costs
+  // (lock waits, cache-line transfers), whatever CPU the machine had to spare.
+  std::printf("efficiency 2-core/1-core (per CPU-second): requests %.2f, connections %.2f\n",
+              (rps[1].per_second / rps[1].cpu_seconds) / (rps[0].per_second / rps[0].cpu_seconds),
+              (cps[1].per_second / cps[1].cpu_seconds) / (cps[0].per_second / cps[0].cpu_seconds));
+  return clean ? 0 : 1;
+}
