@@ -7,35 +7,25 @@
 // the NIC kernels' fallback.
 //
 // What crossed the wire is captured on the Linux side, by a packet socket on the
-// TAP (what the kernel received from DPDK and sent to it), and judged by tshark
-// with checksum validation on; TSO segments are also checked field by field.
-// It uses the interop harness of tests/interop (namespaces, child processes, the
-// real-time loop, tshark checks). Bounded in time: each case takes seconds.
+// TAP (net_tap_peer.hpp), and judged by tshark with checksum validation on; TSO
+// segments are also checked field by field. It uses the interop harness of
+// tests/interop (namespaces, child processes, the real-time loop, tshark
+// checks). Bounded in time: each case takes seconds. TCP against Linux, the
+// same cases as on the tap backend, is tests/interop/tcp_interop_dpdk_test.cpp.
 //
 //   Linux 10.78.0.1/24, 02:00:00:78:00:01  ◄── TAP tdmdpN ──►  Tandem 10.78.0.2, 02:00:00:78:00:02
 #define BOOST_TEST_MODULE dpdk_interop
 #include <boost/test/unit_test.hpp>
 
-#include <arpa/inet.h>
-#include <linux/if_ether.h>
-#include <linux/if_packet.h>
-#include <net/if.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <array>
-#include <cerrno>
 #include <chrono>
-#include <memory>
 #include <optional>
 #include <random>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "host/dev/dpdk/dpdk_device.hpp"
-#include "host/dev/dpdk/eal.hpp"
-#include "host/dev/dpdk/tests/dpdk_test_env.hpp"
+#include "host/dev/dpdk/tests/net_tap_peer.hpp"
 #include "host/dev/pcap.hpp"
 #include "host/net/interface.hpp"
 #include "host/wire/toeplitz.hpp"
@@ -51,7 +41,6 @@ namespace c = tandem::contract;
 namespace conf = tandem::conformance;
 using dev::DpdkDevice;
 using dev::OffloadPolicy;
-using interop::NetworkNamespace;
 using wire::ByteSpan;
 using Bytes = std::vector<std::byte>;
 
@@ -66,68 +55,8 @@ constexpr std::uint16_t kDiscardPort = 9;  // RFC 863
 
 enum class Offloads { port, kernels };
 
-// Frames on the Linux side of the TAP, both ways, read from a packet socket
-// opened in the namespace and written to a pcap for tshark. It can also send, as
-// Linux would, frames no Linux tool would make (bad checksums).
-class LinuxSide {
- public:
-  LinuxSide(const std::string& interface, const std::string& pcap_path)
-      : fd_(::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL))), pcap_(pcap_path) {
-    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "packet socket");
-    const int buffer = 8 << 20;
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
-    sockaddr_ll where{};
-    where.sll_family = AF_PACKET;
-    where.sll_protocol = htons(ETH_P_ALL);
-    where.sll_ifindex = static_cast<int>(::if_nametoindex(interface.c_str()));
-    ifindex_ = where.sll_ifindex;
-    if (ifindex_ == 0 ||
-        ::bind(fd_, reinterpret_cast<const sockaddr*>(&where), sizeof where) != 0) {
-      const int error = errno;
-      ::close(fd_);
-      throw std::system_error(error, std::generic_category(), "bind to " + interface);
-    }
-  }
-  ~LinuxSide() { ::close(fd_); }
-  LinuxSide(const LinuxSide&) = delete;
-  LinuxSide& operator=(const LinuxSide&) = delete;
-
-  // Writes whatever the socket has to the capture.
-  void drain() {
-    std::array<std::byte, 65536> buffer{};
-    for (;;) {
-      const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), MSG_TRUNC);
-      if (n < 0) return;
-      pcap_.write(ByteSpan(buffer.data(), std::min<std::size_t>(n, buffer.size())),
-                  interop::real_now());
-    }
-  }
-  void send(ByteSpan frame) {
-    sockaddr_ll to{};
-    to.sll_family = AF_PACKET;
-    to.sll_ifindex = ifindex_;
-    to.sll_halen = 6;
-    const ssize_t n = ::sendto(fd_, frame.data(), frame.size(), 0,
-                               reinterpret_cast<const sockaddr*>(&to), sizeof to);
-    BOOST_TEST_REQUIRE(n == static_cast<ssize_t>(frame.size()), "sendto: " << errno);
-  }
-  void finish() {
-    drain();
-    pcap_.flush();
-  }
-
- private:
-  int fd_;
-  int ifindex_ = 0;
-  dev::PcapWriter pcap_;
-};
-
-dev::DpdkDeviceConfig device_config(const std::string& tap, Offloads offloads,
-                                    std::uint16_t queues) {
+dev::DpdkDeviceConfig device_config(Offloads offloads, std::uint16_t queues) {
   dev::DpdkDeviceConfig config;
-  config.eal_args = dev::test::test_eal_args();
-  config.vdev =
-      dev::test::unique_vdev("net_tap") + ",iface=" + tap + ",mac=" + kTandemMac.to_string();
   config.queues = queues;
   if (offloads == Offloads::port) {
     // net_tap offers these; if it stopped to, the test should say so.
@@ -144,48 +73,14 @@ dev::DpdkDeviceConfig device_config(const std::string& tap, Offloads offloads,
   return config;
 }
 
-std::string next_tap_name() {
-  static int serial = 0;
-  return "tdmdp" + std::to_string(serial++);
-}
-
-// Linux and a DpdkDevice on either side of a TAP in a namespace of their own.
-// The EAL starts before the test's thread enters the namespace, so that its own
-// threads do not keep the namespace alive; the TAP is created inside.
-struct DpdkPeer {
+// Linux and a DpdkDevice on either side of a TAP, Linux's addresses fixed so
+// that the tests can make frames as either side would.
+struct DpdkPeer : dev::test::NetTapPeer {
   explicit DpdkPeer(Offloads offloads, std::uint16_t queues = 1)
-      : eal(dev::DpdkEal::init(dev::test::test_eal_args())),
-        dev(device_config(tap, offloads, queues)),
-        linux_side(tap, capture) {
-    ns.run_checked({"ip", "link", "set", "dev", tap, "address", kLinuxMac.to_string()});
-    ns.add_address(tap, kLinuxIp + "/24");
-    ns.run_checked({"ip", "link", "set", "dev", tap, "up"});
-  }
-
-  // Runs Tandem until `done` or `limit`; `poll` runs the stack (or not).
-  bool run_until(const std::function<bool()>& done, Duration limit,
-                 const std::function<std::optional<Instant>(Instant)>& poll) {
-    const auto round = [&](Instant now) {
-      linux_side.drain();
-      return poll(now);
-    };
-    return interop::run_until(dev, round, done, limit, 1ms);
-  }
-
-  // The device's frames have all gone out, and the capture is on disk.
-  void finish() {
-    dev.advance(interop::real_now());
-    BOOST_TEST(!dev.next_event().has_value());  // no TX backlog
-    linux_side.finish();
-  }
-
-  dev::DpdkEal& eal;
-  NetworkNamespace ns{"dpdk"};
-  NetworkNamespace::Entered inside = ns.enter();
-  const std::string tap = next_tap_name();
-  const std::string capture = interop::capture_path_for_this_test();
-  DpdkDevice dev;
-  LinuxSide linux_side;
+      : NetTapPeer("dpdk", {.device = device_config(offloads, queues),
+                            .linux_cidr = kLinuxIp + "/24",
+                            .tandem_mac = kTandemMac,
+                            .linux_mac = kLinuxMac}) {}
 };
 
 // DpdkPeer with net::Interface on queue 0.
