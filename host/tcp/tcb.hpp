@@ -168,6 +168,14 @@ class Tcb {
   std::size_t send_queued() const { return send_q_.size(); }
   std::size_t send_space() const;
   std::size_t recv_available() const { return recv_q_.size(); }
+  // MSG_PEEK: copies what receive() would return next, consuming nothing.
+  std::size_t peek(wire::MutableByteSpan out) const { return recv_q_.peek(0, out); }
+  // The peer's FIN has been processed: once the queue is empty, receive() is at
+  // end of stream (the socket layer's RCV_SHUTDOWN).
+  bool end_of_stream() const { return fin_received_; }
+  // Consecutive retransmissions of the oldest segment (TCP_INFO's tcpi_retransmits).
+  std::uint8_t retransmits() const { return retries_; }
+  Duration rttvar() const { return rttvar_; }
   // Heap chunks and reassembly blocks held: zero once the buffers are drained.
   std::size_t allocated_buffers() const {
     return send_q_.allocated_chunks() + recv_q_.allocated_chunks() + ooo_.allocated_blocks();
