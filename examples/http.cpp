@@ -213,6 +213,7 @@ int main(int argc, char** argv) {
   std::uint64_t body_bytes = 1024;
   std::uint64_t requests = 1000;
   std::uint64_t clients = 4;
+  std::uint64_t backlog = 1024;
   bool edge_triggered = false;
   CommandLine cli("tandem-http", "An HTTP/1.1 server on Tandem's epoll API.", 8080);
   cli.option("--body-bytes", "N", "size of the body of GET / (default 1024)",
@@ -221,6 +222,8 @@ int main(int argc, char** argv) {
              [&](std::string_view v) { return parse_u64(v, requests) && requests > 0; });
   cli.option("--clients", "N", "soft backend: connections of the built-in client (default 4)",
              [&](std::string_view v) { return parse_u64(v, clients) && clients > 0; });
+  cli.option("--backlog", "N", "listen(2) backlog (default 1024)",
+             [&](std::string_view v) { return parse_u64(v, backlog) && backlog <= 65535; });
   cli.flag("--et", "edge-triggered epoll (default: level-triggered)", edge_triggered);
   cli.parse(argc, argv, options);
   try {
@@ -228,7 +231,7 @@ int main(int argc, char** argv) {
     Backend backend(options);
     HttpStats stats;
     Reactor reactor(edge_triggered);
-    const int listener = listen_tcp(backend.address(), options.port, 1024);
+    const int listener = listen_tcp(backend.address(), options.port, static_cast<int>(backlog));
     HttpResponder responder(body_bytes, stats);
     StreamServer server(
         reactor, listener, [&responder](StreamServer::Connection& c) { responder.answer(c); },

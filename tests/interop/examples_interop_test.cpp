@@ -55,14 +55,16 @@ class Running {
     return child.wait();
   }
 
-  // SIGTERM; the program must exit 0 and leave a clean capture.
-  void stop_and_check(const std::vector<std::uint16_t>& data_ports = {}) {
+  // SIGTERM; the program must exit 0 and leave a clean capture. Returns what
+  // it printed.
+  std::string stop_and_check(const std::vector<std::uint16_t>& data_ports = {}) {
     program_->signal(SIGTERM);
     const auto& result = program_->wait();
     BOOST_TEST(result.exit_code == 0, result.describe());
     BOOST_TEST_MESSAGE(result.err << result.out);
     const auto verdict = interop::check_capture(capture_, data_ports);
     BOOST_TEST(verdict.ok(), verdict.report());
+    return result.out + result.err;
   }
 
  private:
@@ -124,6 +126,44 @@ BOOST_AUTO_TEST_CASE(http_with_curl_wrk_and_ab) {
   BOOST_TEST(ab.out.find("Failed requests:        0") != std::string::npos, ab.describe());
   BOOST_TEST(ab.out.find("Complete requests:      300") != std::string::npos, ab.describe());
   http.stop_and_check();
+}
+
+BOOST_AUTO_TEST_CASE(http_keeps_serving_through_a_syn_flood_of_100_times_its_backlog) {
+  // Backlog 16, so 1600 SYNs from spoofed addresses and ports with Linux's
+  // options; curl must keep getting answers during and after, through SYN
+  // cookies once the SYN queue is full.
+  Running http("flood", {"tandem-http", "--body-bytes", "1000", "--backlog", "16"});
+  const std::string flood_script =
+      "import random\n"
+      "from scapy.all import IP, TCP, send\n"
+      "pkts = [IP(src='10.80.0.%d' % random.randint(100, 250), dst='10.80.0.2') /\n"
+      "        TCP(sport=random.randint(1024, 65535), dport=8080, flags='S',\n"
+      "            seq=random.getrandbits(32), window=64240,\n"
+      "            options=[('MSS', 1460), ('SAckOK', b''),\n"
+      "                     ('Timestamp', (random.getrandbits(32), 0)), ('NOP', None),\n"
+      "                     ('WScale', 7)]) for _ in range(1600)]\n"
+      "send(pkts, verbose=0)\n";
+  auto flood = http.ns().spawn({"/usr/bin/python3", "-c", flood_script}, 120'000ms);
+  const std::string url = "http://" + kTandemIp + ":8080/";
+  int answered = 0;
+  for (int i = 0; i < 10; ++i) {
+    const auto get =
+        http.linux({"curl", "-sS", "-m", "10", "-o", "/dev/null", "-w", "%{http_code}", url});
+    if (get.out == "200") ++answered;
+  }
+  const auto& flooded = flood.wait();
+  BOOST_TEST(flooded.ok(), flooded.describe());
+  for (int i = 0; i < 5; ++i) {
+    const auto get =
+        http.linux({"curl", "-sS", "-m", "10", "-o", "/dev/null", "-w", "%{http_code}", url});
+    if (get.out == "200") ++answered;
+  }
+  BOOST_TEST(answered == 15);
+  const std::string report = http.stop_and_check();
+  const auto at = report.find(" SYN cookies sent");
+  BOOST_REQUIRE(at != std::string::npos);
+  const auto start = report.rfind(' ', at - 1) + 1;
+  BOOST_TEST(std::stoul(report.substr(start, at - start)) > 0u, report);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
