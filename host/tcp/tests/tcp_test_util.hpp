@@ -26,7 +26,8 @@ namespace tandem::tcp::test {
 inline std::vector<std::byte> random_bytes(std::size_t n, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<std::byte> v(n);
-  for (auto& b : v) b = static_cast<std::byte>(rng());
+  for (auto& b : v)
+    b = static_cast<std::byte>(rng());
   return v;
 }
 
