@@ -84,7 +84,7 @@ class HttpResponder {
     while (!c.close_when_flushed) {
       const std::size_t end = c.in.find("\r\n\r\n");
       if (end == std::string::npos) {
-        if (c.in.size() > 64 * 1024) {
+        if (c.in.size() > std::size_t{64} * 1024) {
           respond(c, "431 Request Header Fields Too Large", "", true);
           ++stats_.bad_requests;
         }

@@ -254,13 +254,11 @@ int tdm_getpeername(int fd, struct sockaddr* addr, socklen_t* addrlen) {
 }
 
 int tdm_fcntl(int fd, int cmd, ...) {
-  long arg = 0;
-  if (cmd == F_SETFL || cmd == F_SETFD) {
-    std::va_list ap;
-    va_start(ap, cmd);
-    arg = va_arg(ap, long);
-    va_end(ap);
-  }
+  // Only the commands that take an argument may read one.
+  std::va_list ap;
+  va_start(ap, cmd);
+  const long arg = cmd == F_SETFL || cmd == F_SETFD ? va_arg(ap, long) : 0;
+  va_end(ap);
   return static_cast<int>(
       finish(with_runtime(EBADF, [&](Runtime& rt) { return rt.fcntl(fd, cmd, arg); })));
 }
