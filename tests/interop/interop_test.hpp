@@ -21,10 +21,14 @@ inline boost::test_tools::assertion_result available(boost::unit_test::test_unit
   return result;
 }
 
-// A capture file named after the running test case, in the working directory
-// (CTest's: the build tree), where it stays for a look after a failure.
+// A capture file named after the running test module and case, in the working
+// directory (CTest's: the build tree), where it stays for a look after a
+// failure. The module is in the name because the same cases run on several
+// backends, in test programs that CTest runs at the same time.
 inline std::string capture_path_for_this_test() {
-  return "interop-" + boost::unit_test::framework::current_test_case().p_name.get() + ".pcap";
+  namespace utf = boost::unit_test;
+  return "interop-" + utf::framework::master_test_suite().p_name.get() + "-" +
+         utf::framework::current_test_case().p_name.get() + ".pcap";
 }
 
 // Fails the test with tshark's lines for every offending frame.
