@@ -33,7 +33,9 @@ if [[ $(id -u) -ne 0 || ! -c /dev/net/tun ]]; then
 fi
 
 backend=sim
-if ! ninja -C build/release -t targets all 2>/dev/null | grep -q '^tandem_sim_device:'; then
+# Listed first: grep -q would end the pipe early and pipefail take ninja's SIGPIPE for a miss.
+targets=$(ninja -C build/release -t targets all 2>/dev/null || true)
+if ! grep -q 'libtandem_sim_device\.a:' <<<"$targets"; then
   backend=tap
   echo "demo: this build has no Verilator model of the NIC; using the tap backend"
 fi
