@@ -21,9 +21,9 @@ endfunction()
 # tandem_add_rtl_test(NAME name TOP module SV files... SOURCES harness.cpp...
 #                     [LABEL area...] [LIBS ...] [VERILATOR_ARGS ...] [TIMEOUT s])
 #
-# A Boost.Test harness around a Verilated model. Verilator's generated C++ and
-# its runtime are compiled without our warning set (they are not our code);
-# the harness keeps -Werror. Call only when TANDEM_HAVE_VERILATOR.
+# A Boost.Test harness around a Verilated model: the model is the library
+# <name>_model (rtl/verilator.cmake says how models are compiled), the harness
+# keeps our warnings and -Werror. Call only when TANDEM_HAVE_VERILATOR.
 function(tandem_add_rtl_test)
   cmake_parse_arguments(T "" "NAME;TOP;TIMEOUT" "LABEL;SV;SOURCES;LIBS;VERILATOR_ARGS" ${ARGN})
   if(NOT T_NAME OR NOT T_TOP OR NOT T_SV OR NOT T_SOURCES)
@@ -35,20 +35,7 @@ function(tandem_add_rtl_test)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 600)
   endif()
-  tandem_add_test(NAME ${T_NAME} LABEL ${T_LABEL} SOURCES ${T_SOURCES} LIBS ${T_LIBS}
-                  TIMEOUT ${T_TIMEOUT})
-  set(model_dir ${CMAKE_CURRENT_BINARY_DIR}/${T_NAME}.verilated)
-  verilate(${T_NAME} SOURCES ${T_SV} TOP_MODULE ${T_TOP} PREFIX V${T_TOP} DIRECTORY ${model_dir}
-           VERILATOR_ARGS -Wall -Wno-fatal -O3 --x-assign fast --x-initial fast ${T_VERILATOR_ARGS})
-  get_target_property(all_sources ${T_NAME} SOURCES)
-  foreach(src IN LISTS all_sources)
-    if(NOT src IN_LIST T_SOURCES)
-      set_source_files_properties(${src} TARGET_DIRECTORY ${T_NAME} PROPERTIES COMPILE_OPTIONS "-w")
-    endif()
-  endforeach()
-  # As system headers, Verilator's runtime and the generated model keep their
-  # warnings out of the harness's -Werror build.
-  target_include_directories(${T_NAME} SYSTEM PRIVATE ${VERILATOR_ROOT}/include
-                             ${VERILATOR_ROOT}/include/vltstd ${model_dir})
-  target_link_libraries(${T_NAME} PRIVATE tandem::rtl_harness)
+  tandem_verilate_model(${T_NAME}_model TOP ${T_TOP} SV ${T_SV} VERILATOR_ARGS ${T_VERILATOR_ARGS})
+  tandem_add_test(NAME ${T_NAME} LABEL ${T_LABEL} SOURCES ${T_SOURCES}
+                  LIBS ${T_NAME}_model tandem::rtl_harness ${T_LIBS} TIMEOUT ${T_TIMEOUT})
 endfunction()

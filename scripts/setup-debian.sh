@@ -9,8 +9,8 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format clang-tidy
   # test framework and capture library
   libboost-test-dev libpcap-dev
-  # NIC side: RTL simulation and synthesis estimates
-  verilator yosys
+  # NIC side: RTL simulation (zlib for Verilator's FST writer) and synthesis estimates
+  verilator zlib1g-dev yosys
   # the dpdk backend and the reference functions the NIC kernels are checked against
   libdpdk-dev dpdk-dev
   # real peers and tools for interop tests

@@ -10,11 +10,12 @@
 //
 //   s_axis_rx ──┬──────────────────────────────────────► beat FIFO ─► m_axis_rx
 //               │
-//               └► S1 ─► S2 context ─► S3 bounds ─► S4 lane masks ─► csum_beat
-//                   (offset)  (IHL, total        (IP header,        x2, 5 levels
-//                              length, pseudo)    segment)               │
+//               └► S1 ─► S2 context ─► S3 bounds ─► S4 lane masks ─► csum_regions
+//                   (offset)  (IHL, total        (IP header,        (csum_beat x2,
+//                              length, pseudo)    segment)           5 levels,
+//                                                                    accumulate)
 //                                                                         ▼
-//        s_axis_parsed ──► match ◄── pending FIFO ◄── verdicts ◄── accumulate
+//        s_axis_parsed ──► match ◄── pending FIFO ◄── verdicts ◄──────────┘
 //                           │          (per frame)       (fold)
 //                           └► parsed FIFO ─► m_axis_parsed
 //
@@ -88,8 +89,6 @@ module checksum_rx #(
 
   localparam int POS_W = tandem_pkg::POS_W;
   localparam int BEAT_W = DATA_W + KEEP_W + 1;
-  localparam int TREE_LATENCY = $clog2(DATA_W / 16);
-  localparam int SUM_W = 16 + TREE_LATENCY;
   localparam int PEND_CNT_W = $clog2(PENDING_DEPTH) + 1;
   // Where the frame offset stops counting (hls kOffsetLimit): past any region
   // end (14 + 65535) and within 17 bits.
@@ -155,23 +154,9 @@ module checksum_rx #(
   // IPv4; whether it is, and whether the fields are sane, is rx_parser's
   // verdict, applied at the end.
 
-  function automatic logic [7:0] beat_byte(input logic [DATA_W-1:0] d, input int i);
-    beat_byte = d[8*i+:8];
-  endfunction
-
-  function automatic logic [15:0] beat_be16(input logic [DATA_W-1:0] d, input int i);
-    beat_be16 = {d[8*i+:8], d[8*(i+1)+:8]};
-  endfunction
-
   wire s1_first = s1_offset == '0;
-  wire [5:0] s1_header_len = {s1_data[8*14+:4], 2'b00};
-  wire [15:0] s1_total_len = beat_be16(s1_data, 16);
-  // Source, destination, protocol and L4 length (RFC 9293 3.1, RFC 768); the
-  // L4 length wraps to 16 bits as the kernel's does.
-  wire [15:0] s1_l4_length = s1_total_len - 16'(s1_header_len);
-  wire [31:0] s1_pseudo = 32'(beat_be16(s1_data, 26)) + 32'(beat_be16(s1_data, 28)) +
-                          32'(beat_be16(s1_data, 30)) + 32'(beat_be16(s1_data, 32)) +
-                          32'(beat_byte(s1_data, 23)) + 32'(s1_l4_length);
+  wire [5:0] s1_header_len = tandem_pkg::ipv4_header_len(s1_data);
+  wire [15:0] s1_total_len = tandem_pkg::ipv4_total_len(s1_data);
 
   logic s2_valid, s2_last;
   logic [DATA_W-1:0] s2_data;
@@ -194,7 +179,7 @@ module checksum_rx #(
         s2_ihl <= s1_data[8*14+:4];
         s2_header_end <= ETH_HEADER_LEN + POS_W'(s1_header_len);
         s2_segment_end <= ETH_HEADER_LEN + POS_W'(s1_total_len);
-        s2_pseudo <= s1_pseudo;
+        s2_pseudo <= tandem_pkg::ipv4_pseudo_sum(s1_data);
       end
     end
     if (rst) s2_valid <= 1'b0;
@@ -215,7 +200,7 @@ module checksum_rx #(
     for (int ihl = 0; ihl < 16; ihl++) begin
       if (s2_ihl == 4'(ihl)) begin
         udp_hit = s2_offset == POS_W'(((20 + 4 * ihl) / 64) * 64);
-        udp_value = beat_be16(s2_data, (20 + 4 * ihl) % 64);
+        udp_value = tandem_pkg::beat_be16(s2_data, (20 + 4 * ihl) % 64);
       end
     end
   end
@@ -226,13 +211,14 @@ module checksum_rx #(
   wire [KEEP_W-1:0] s2_segment_lanes =
       tandem_pkg::beat_region(s2_offset, s2_header_end, s2_segment_end);
 
-  logic s3_valid;
+  logic s3_valid, s3_first;
   logic [DATA_W-1:0] s3_data;
   logic [KEEP_W-1:0] s3_header_mask, s3_segment_mask;
+  logic [6:0] s3_bytes;
 
-  // What travels beside the beat through the tree, LSB first: last, first,
-  // byte count, UDP field seen and its value, pseudo header sum, L4 offset.
-  localparam int SIDE_W = 1 + 1 + 7 + 1 + 16 + 32 + 8;
+  // What travels beside the beat through the sums, LSB first: last, UDP field
+  // seen and its value, pseudo header sum, L4 offset.
+  localparam int SIDE_W = 1 + 1 + 16 + 32 + 8;
   logic [SIDE_W-1:0] s3_side;
 
   always_ff @(posedge clk) begin
@@ -240,68 +226,52 @@ module checksum_rx #(
       s3_data <= s2_data;
       s3_header_mask <= s2_header_lanes & s2_keep;
       s3_segment_mask <= s2_segment_lanes & s2_keep;
-      s3_side <= {s2_header_end[7:0], s2_pseudo, udp_value, udp_hit,
-                  tandem_pkg::keep_count(s2_keep), s2_first, s2_last};
+      s3_bytes <= tandem_pkg::keep_count(s2_keep);
+      s3_first <= s2_first;
+      s3_side <= {s2_header_end[7:0], s2_pseudo, udp_value, udp_hit, s2_last};
     end
     if (rst) s3_valid <= 1'b0;
     else s3_valid <= s2_valid;
   end
 
   // ---------------------------------------------------------------------------
-  // The partial sums of the beat, TREE_LATENCY cycles on, and the side
-  // information delayed to meet them.
+  // The frame's sums (32-bit, wrapping as the kernel's CsumAcc) and length
+  // (saturating at 0xffff) so far, csum_regions' 5 cycles on, and its UDP
+  // checksum field.
 
-  logic [SUM_W-1:0] header_part, segment_part;
+  logic sa_valid, sa_first;
+  logic [SIDE_W-1:0] sa_side;
+  logic [31:0] header_sum, segment_sum;
+  logic [15:0] length_next;
 
-  csum_beat #(
+  csum_regions #(
       .DATA_W(DATA_W),
-      .SUM_W (SUM_W)
-  ) header_tree (
+      .SIDE_W(SIDE_W)
+  ) sums (
       .clk(clk),
-      .data(s3_data),
-      .byte_mask(s3_header_mask),
-      .sum(header_part)
+      .rst(rst),
+      .in_valid(s3_valid),
+      .in_data(s3_data),
+      .in_header_mask(s3_header_mask),
+      .in_segment_mask(s3_segment_mask),
+      .in_bytes(s3_bytes),
+      .in_first(s3_first),
+      .in_side(s3_side),
+      .out_valid(sa_valid),
+      .out_first(sa_first),
+      .out_side(sa_side),
+      .out_header_sum(header_sum),
+      .out_segment_sum(segment_sum),
+      .out_length(length_next)
   );
 
-  csum_beat #(
-      .DATA_W(DATA_W),
-      .SUM_W (SUM_W)
-  ) segment_tree (
-      .clk(clk),
-      .data(s3_data),
-      .byte_mask(s3_segment_mask),
-      .sum(segment_part)
-  );
-
-  logic [TREE_LATENCY-1:0] valid_pipe;
-  logic [TREE_LATENCY*SIDE_W-1:0] side_pipe;
-  always_ff @(posedge clk) begin
-    side_pipe <= {side_pipe[(TREE_LATENCY-1)*SIDE_W-1:0], s3_side};
-    if (rst) valid_pipe <= '0;
-    else valid_pipe <= {valid_pipe[TREE_LATENCY-2:0], s3_valid};
-  end
-
-  wire sa_valid = valid_pipe[TREE_LATENCY-1];
-  wire [SIDE_W-1:0] sa_side = side_pipe[(TREE_LATENCY-1)*SIDE_W+:SIDE_W];
   wire sa_last = sa_side[0];
-  wire sa_first = sa_side[1];
-  wire [6:0] sa_bytes = sa_side[8:2];
-  wire sa_udp_hit = sa_side[9];
-  wire [15:0] sa_udp_value = sa_side[25:10];
-  wire [31:0] sa_pseudo = sa_side[57:26];
-  wire [7:0] sa_l4_offset = sa_side[65:58];
+  wire sa_udp_hit = sa_side[1];
+  wire [15:0] sa_udp_value = sa_side[17:2];
+  wire [31:0] sa_pseudo = sa_side[49:18];
+  wire [7:0] sa_l4_offset = sa_side[57:50];
 
-  // ---------------------------------------------------------------------------
-  // Accumulate: the frame's sums (32-bit, wrapping as the kernel's CsumAcc),
-  // its length (saturating at 0xffff) and its UDP checksum field.
-
-  logic [31:0] acc_header, acc_segment;
-  logic [15:0] acc_length, acc_udp_field;
-
-  wire [31:0] header_sum = (sa_first ? 32'd0 : acc_header) + 32'(header_part);
-  wire [31:0] segment_sum = (sa_first ? 32'd0 : acc_segment) + 32'(segment_part);
-  wire [16:0] length_sum = {1'b0, sa_first ? 16'd0 : acc_length} + 17'(sa_bytes);
-  wire [15:0] length_next = length_sum[16] ? 16'hffff : length_sum[15:0];
+  logic [15:0] acc_udp_field;
   wire [15:0] udp_field_next = sa_udp_hit ? sa_udp_value : (sa_first ? 16'd0 : acc_udp_field);
 
   // F: a completed frame's sums, to be folded into verdicts.
@@ -311,12 +281,7 @@ module checksum_rx #(
   logic [7:0] f_l4_offset;
 
   always_ff @(posedge clk) begin
-    if (sa_valid) begin
-      acc_header <= header_sum;
-      acc_segment <= segment_sum;
-      acc_length <= length_next;
-      acc_udp_field <= udp_field_next;
-    end
+    if (sa_valid) acc_udp_field <= udp_field_next;
     if (sa_valid && sa_last) begin
       f_header <= header_sum;
       f_segment <= segment_sum;

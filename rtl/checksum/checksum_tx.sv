@@ -13,9 +13,9 @@
 //                                         │          │ read
 //        S2 context ◄─────────────────────┘          ▼
 //        (IHL, total length, protocol, pseudo)   patch stage ◄─ patch FIFO (16)
-//        S3 bounds ─► S4 lane masks ─► csum_beat x2      │            ▲
-//                                      (5 levels)        ▼            │
-//                          accumulate ─► decide ────────────────────────┘
+//        S3 bounds ─► S4 lane masks ─► csum_regions      │            ▲
+//                          (csum_beat x2, 5 levels,      ▼            │
+//                           accumulate) ─► decide ──────────────────────┘
 //                                                   output FIFO (2) ─► m_axis_tx
 //
 // The decision is the kernel's decide(), all or nothing: a frame that asked
@@ -104,8 +104,6 @@ module checksum_tx #(
   localparam int POS_W = tandem_pkg::POS_W;
   localparam int BEAT_W = DATA_W + KEEP_W + 1;
   localparam int ADDR_W = $clog2(FIFO_BEATS);
-  localparam int TREE_LATENCY = $clog2(DATA_W / 16);
-  localparam int SUM_W = 16 + TREE_LATENCY;
   localparam int PATCH_CNT_W = $clog2(PATCH_DEPTH) + 1;
   localparam logic [POS_W-1:0] ETH_HEADER_LEN = 17'd14;
   localparam logic [POS_W-1:0] IP_CHECKSUM_AT = 17'd24;
@@ -228,23 +226,12 @@ module checksum_tx #(
   // ---------------------------------------------------------------------------
   // S2: the frame's context from its first beat.
 
-  function automatic logic [7:0] beat_byte(input logic [DATA_W-1:0] d, input int i);
-    beat_byte = d[8*i+:8];
-  endfunction
-
-  function automatic logic [15:0] beat_be16(input logic [DATA_W-1:0] d, input int i);
-    beat_be16 = {d[8*i+:8], d[8*(i+1)+:8]};
-  endfunction
-
   wire s1_first = s1_index == 8'd0;
   wire [3:0] s1_ihl = s1_data[8*14+:4];
-  wire [5:0] s1_header_len = {s1_ihl, 2'b00};
-  wire [15:0] s1_total_len = beat_be16(s1_data, 16);
-  wire [7:0] s1_protocol = beat_byte(s1_data, 23);
-  wire [15:0] s1_l4_length = s1_total_len - 16'(s1_header_len);
-  wire [31:0] s1_pseudo = 32'(beat_be16(s1_data, 26)) + 32'(beat_be16(s1_data, 28)) +
-                          32'(beat_be16(s1_data, 30)) + 32'(beat_be16(s1_data, 32)) +
-                          32'(s1_protocol) + 32'(s1_l4_length);
+  wire [5:0] s1_header_len = tandem_pkg::ipv4_header_len(s1_data);
+  wire [15:0] s1_total_len = tandem_pkg::ipv4_total_len(s1_data);
+  wire [7:0] s1_protocol = tandem_pkg::beat_byte(s1_data, 23);
+  wire [31:0] s1_pseudo = tandem_pkg::ipv4_pseudo_sum(s1_data);
   wire [6:0] s1_l4_csum_at = 7'd14 + 7'(s1_header_len) + (s1_protocol == PROTO_TCP ? 7'd16 : 7'd6);
 
   // The context as decide() needs it, LSB first: is IPv4, version, IHL, total
@@ -269,8 +256,8 @@ module checksum_tx #(
       s2_cmd <= s1_cmd;
       if (s1_first) begin
         s2_ctx <= {s1_l4_csum_at, s1_pseudo, s1_protocol,
-                   (beat_be16(s1_data, 20) & 16'h3fff) != 16'd0, s1_total_len, s1_ihl,
-                   s1_data[8*14+4+:4], beat_be16(s1_data, 12) == 16'h0800};
+                   (tandem_pkg::beat_be16(s1_data, 20) & 16'h3fff) != 16'd0, s1_total_len,
+                   s1_ihl, s1_data[8*14+4+:4], tandem_pkg::beat_be16(s1_data, 12) == 16'h0800};
         s2_header_end <= ETH_HEADER_LEN + POS_W'(s1_header_len);
         s2_segment_end <= ETH_HEADER_LEN + POS_W'(s1_total_len);
       end
@@ -312,19 +299,19 @@ module checksum_tx #(
         tcp_hit = s2_index == 8'((26 + 4 * ihl) / 64);
         tcp_value = s2_data[8*((26+4*ihl)%64)+4+:4];
         udp_hit = s2_index == 8'((18 + 4 * ihl) / 64);
-        udp_value = beat_be16(s2_data, (18 + 4 * ihl) % 64);
+        udp_value = tandem_pkg::beat_be16(s2_data, (18 + 4 * ihl) % 64);
       end
     end
   end
 
-  logic s3_valid;
+  logic s3_valid, s3_first;
   logic [DATA_W-1:0] s3_data;
   logic [KEEP_W-1:0] s3_header_mask, s3_segment_mask;
+  logic [6:0] s3_bytes;
 
-  // Beside the beat through the tree, LSB first: first, final, pass, byte
-  // count, TCP data offset seen and its value, UDP length seen and its value,
-  // command, context.
-  localparam int SIDE_W = 3 + 7 + 1 + 4 + 1 + 16 + 8 + CTX_W;
+  // Beside the beat through the sums, LSB first: final, pass, TCP data offset
+  // seen and its value, UDP length seen and its value, command, context.
+  localparam int SIDE_W = 2 + 1 + 4 + 1 + 16 + 8 + CTX_W;
   logic [SIDE_W-1:0] s3_side;
 
   always_ff @(posedge clk) begin
@@ -332,70 +319,55 @@ module checksum_tx #(
       s3_data <= s2_data;
       s3_header_mask <= s2_header_lanes & s2_keep;
       s3_segment_mask <= s2_segment_lanes & s2_keep;
-      s3_side <= {s2_ctx, s2_cmd, udp_value, udp_hit, tcp_value, tcp_hit,
-                  tandem_pkg::keep_count(s2_keep), s2_pass, s2_final, s2_first};
+      s3_bytes <= tandem_pkg::keep_count(s2_keep);
+      s3_first <= s2_first;
+      s3_side <= {s2_ctx, s2_cmd, udp_value, udp_hit, tcp_value, tcp_hit, s2_pass, s2_final};
     end
     if (rst) s3_valid <= 1'b0;
     else s3_valid <= s2_valid;
   end
 
   // ---------------------------------------------------------------------------
-  // The partial sums, TREE_LATENCY cycles on.
+  // The frame's sums and length so far, csum_regions' 5 cycles on, and the
+  // L4 fields decide() needs.
 
-  logic [SUM_W-1:0] header_part, segment_part;
+  logic sa_valid, sa_first;
+  logic [SIDE_W-1:0] sa_side;
+  logic [31:0] header_sum, segment_sum;
+  logic [15:0] length_next;
 
-  csum_beat #(
+  csum_regions #(
       .DATA_W(DATA_W),
-      .SUM_W (SUM_W)
-  ) header_tree (
+      .SIDE_W(SIDE_W)
+  ) sums (
       .clk(clk),
-      .data(s3_data),
-      .byte_mask(s3_header_mask),
-      .sum(header_part)
+      .rst(rst),
+      .in_valid(s3_valid),
+      .in_data(s3_data),
+      .in_header_mask(s3_header_mask),
+      .in_segment_mask(s3_segment_mask),
+      .in_bytes(s3_bytes),
+      .in_first(s3_first),
+      .in_side(s3_side),
+      .out_valid(sa_valid),
+      .out_first(sa_first),
+      .out_side(sa_side),
+      .out_header_sum(header_sum),
+      .out_segment_sum(segment_sum),
+      .out_length(length_next)
   );
 
-  csum_beat #(
-      .DATA_W(DATA_W),
-      .SUM_W (SUM_W)
-  ) segment_tree (
-      .clk(clk),
-      .data(s3_data),
-      .byte_mask(s3_segment_mask),
-      .sum(segment_part)
-  );
-
-  logic [TREE_LATENCY-1:0] valid_pipe;
-  logic [TREE_LATENCY*SIDE_W-1:0] side_pipe;
-  always_ff @(posedge clk) begin
-    side_pipe <= {side_pipe[(TREE_LATENCY-1)*SIDE_W-1:0], s3_side};
-    if (rst) valid_pipe <= '0;
-    else valid_pipe <= {valid_pipe[TREE_LATENCY-2:0], s3_valid};
-  end
-
-  wire sa_valid = valid_pipe[TREE_LATENCY-1];
-  wire [SIDE_W-1:0] sa_side = side_pipe[(TREE_LATENCY-1)*SIDE_W+:SIDE_W];
-  wire sa_first = sa_side[0];
-  wire sa_final = sa_side[1];
-  wire sa_pass = sa_side[2];
-  wire [6:0] sa_bytes = sa_side[9:3];
-  wire sa_tcp_hit = sa_side[10];
-  wire [3:0] sa_tcp_value = sa_side[14:11];
-  wire sa_udp_hit = sa_side[15];
-  wire [15:0] sa_udp_value = sa_side[31:16];
-  wire [7:0] sa_cmd = sa_side[39:32];
+  wire sa_final = sa_side[0];
+  wire sa_pass = sa_side[1];
+  wire sa_tcp_hit = sa_side[2];
+  wire [3:0] sa_tcp_value = sa_side[6:3];
+  wire sa_udp_hit = sa_side[7];
+  wire [15:0] sa_udp_value = sa_side[23:8];
+  wire [7:0] sa_cmd = sa_side[31:24];
   wire [CTX_W-1:0] sa_ctx = sa_side[SIDE_W-1-:CTX_W];
 
-  // ---------------------------------------------------------------------------
-  // Accumulate
-
-  logic [31:0] acc_header, acc_segment;
-  logic [15:0] acc_length, acc_udp_length;
+  logic [15:0] acc_udp_length;
   logic [3:0] acc_tcp_doff;
-
-  wire [31:0] header_sum = (sa_first ? 32'd0 : acc_header) + 32'(header_part);
-  wire [31:0] segment_sum = (sa_first ? 32'd0 : acc_segment) + 32'(segment_part);
-  wire [16:0] length_sum = {1'b0, sa_first ? 16'd0 : acc_length} + 17'(sa_bytes);
-  wire [15:0] length_next = length_sum[16] ? 16'hffff : length_sum[15:0];
   wire [3:0] tcp_doff_next = sa_tcp_hit ? sa_tcp_value : (sa_first ? 4'd0 : acc_tcp_doff);
   wire [15:0] udp_length_next = sa_udp_hit ? sa_udp_value : (sa_first ? 16'd0 : acc_udp_length);
 
@@ -410,9 +382,6 @@ module checksum_tx #(
 
   always_ff @(posedge clk) begin
     if (sa_valid) begin
-      acc_header <= header_sum;
-      acc_segment <= segment_sum;
-      acc_length <= length_next;
       acc_tcp_doff <= tcp_doff_next;
       acc_udp_length <= udp_length_next;
     end

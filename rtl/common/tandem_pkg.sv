@@ -133,6 +133,38 @@ package tandem_pkg;
     beat_region = lanes;
   endfunction
 
+  // Byte i of a beat, and the big-endian 16-bit field at bytes i, i+1.
+  // These helpers take a whole beat and read a few of its bytes.
+  /* verilator lint_off UNUSEDSIGNAL */
+  function automatic logic [7:0] beat_byte(input logic [8*BEAT_BYTES-1:0] d, input int i);
+    beat_byte = d[8*i+:8];
+  endfunction
+
+  function automatic logic [15:0] beat_be16(input logic [8*BEAT_BYTES-1:0] d, input int i);
+    beat_be16 = {d[8*i+:8], d[8*(i+1)+:8]};
+  endfunction
+
+  // From a frame's first beat, taken as Ethernet + IPv4 (whether it is one is
+  // for the caller to judge): the header length (IHL * 4), the total length,
+  // and the sum of the TCP/UDP pseudo header (RFC 9293 3.1, RFC 768): source,
+  // destination, protocol and L4 length = total length - header length,
+  // wrapping to 16 bits as the kernels' does.
+  function automatic logic [5:0] ipv4_header_len(input logic [8*BEAT_BYTES-1:0] d);
+    ipv4_header_len = {d[8*14+:4], 2'b00};
+  endfunction
+
+  function automatic logic [15:0] ipv4_total_len(input logic [8*BEAT_BYTES-1:0] d);
+    ipv4_total_len = beat_be16(d, 16);
+  endfunction
+
+  function automatic logic [31:0] ipv4_pseudo_sum(input logic [8*BEAT_BYTES-1:0] d);
+    logic [15:0] l4_length;
+    l4_length = ipv4_total_len(d) - 16'(ipv4_header_len(d));
+    ipv4_pseudo_sum = 32'(beat_be16(d, 26)) + 32'(beat_be16(d, 28)) + 32'(beat_be16(d, 30)) +
+                      32'(beat_be16(d, 32)) + 32'(beat_byte(d, 23)) + 32'(l4_length);
+  endfunction
+  /* verilator lint_on UNUSEDSIGNAL */
+
   // RFC 1071 4.1: a wide one's-complement accumulator folded to 16 bits, twice
   // (hls csum_fold), which is enough for 32 bits.
   function automatic logic [15:0] csum_fold(input logic [31:0] acc);

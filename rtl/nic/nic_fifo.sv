@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// nic_fifo: the first-word-fall-through FIFO of nic_top's RX join (frame
-// beats, per-frame metadata, lookup requests and results) and of its TX
-// status routing. Unlike rtl/common/stream_fifo it has a real s_ready, so a
+// nic_fifo: the small first-word-fall-through FIFOs of nic_top (RxParsed words
+// between rx_parser and checksum_rx, lookup requests and results in the RX
+// join, queue numbers for TSO statuses, the job arbiters' order FIFOs); the
+// deep ones are rtl/common/ram_fifo. Unlike rtl/common/stream_fifo it has a real s_ready, so a
 // producer that cannot count ahead simply waits. s_ready and m_valid both come
 // from the occupancy register, so no combinational path crosses the FIFO; a
 // FIFO that fills loses one cycle and then streams at one word per cycle with
 // DEPTH-1 words held.
 //
-// The memory is read asynchronously (distributed RAM on the card); the depths
-// nic_top asks for are documented there and in rtl/README.md.
+// The memory is read asynchronously: distributed RAM on the card.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none

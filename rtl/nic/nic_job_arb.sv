@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// nic_job_arb: grants one engine to one host queue per job. A job is a command
-// word on s_axis_cmd followed by one or two frame streams of the same queue:
+// nic_job_arb: shares one engine among the host queues, a job at a time. A job
+// is a command word on s_axis_cmd followed by one or two frame streams of the
+// same queue:
 //   stream A (always)  until its tlast,
 //   stream B (HAS_B)   until its tlast, unless the command's field
 //                      [B_LEN_LSB +: B_LEN_W] is zero (then the job has none).
@@ -10,15 +11,28 @@
 // tcp_segment, so the engine sees each queue's job whole, never interleaved
 // with another queue's.
 //
-// A queue is chosen round robin among those with a command waiting, in the
-// cycle its command can be taken, and held until the command and every stream
-// of the job have passed; the three streams flow independently (the engine
-// decides their order). The grant is released in the cycle the job's last
-// word passes, so a queue's next job can start in the next cycle.
+//   s_axis_cmd[q] ─► round robin ─┬──────────────────────────► m_axis_cmd (+ qid)
+//                                 ├─► A order FIFO ─► select ─► m_axis_a
+//                                 └─► B order FIFO ─► select ─► m_axis_b
+//   s_axis_a[q], s_axis_b[q] ───────────────────────┘
 //
-// This is a multiplexer, not a register stage: s_axis_*_tready of the granted
-// queue is the engine's tready (and m_axis_cmd_qid names that queue, for
-// routing the engine's answer back). The engines register their inputs.
+// Commands run ahead of the streams: a queue is chosen round robin among
+// those with a command waiting, its command goes to the engine, and the
+// queue's number joins the order FIFO of each stream the job has. Each stream
+// then serves the queue at the head of its own FIFO until that job's tlast, so
+// the engine gets every stream in command order, and the next job's command is
+// already in the engine when a job's last beat passes: one-beat frames flow one
+// per cycle (the engine decides how far ahead it takes commands). A command
+// waits for room in the order FIFOs it needs; the FIFOs hold ORDER_DEPTH jobs,
+// far more than the engines take ahead.
+//
+// A command offered and not taken stays offered (AXI4-Stream: its data holds
+// until the handshake), even if a queue earlier in turn shows one meanwhile.
+// The stream sides are multiplexers whose select comes from a register (the
+// order FIFO's head): s_axis_a_tready of the queue being served is the
+// engine's m_axis_a_tready, and m_axis_*_tvalid depend on registers and the
+// queues' valids only, so an engine whose tready looks at its tvalid closes
+// no loop through here.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -30,7 +44,9 @@ module nic_job_arb #(
     parameter int KEEP_W = DATA_W / 8,
     parameter bit HAS_B = 1'b0,
     parameter int B_LEN_LSB = 0,
-    parameter int B_LEN_W = 1
+    parameter int B_LEN_W = 1,
+    // Jobs whose command has gone and whose stream has not finished, per stream.
+    parameter int ORDER_DEPTH = 8
 ) (
     input wire clk,
     input wire rst,
@@ -66,7 +82,10 @@ module nic_job_arb #(
     output logic [KEEP_W-1:0] m_axis_b_tkeep,
     output logic              m_axis_b_tlast,
     output logic              m_axis_b_tvalid,
-    input  wire               m_axis_b_tready
+    input  wire               m_axis_b_tready,
+
+    // Nothing of a job between its command and the end of its streams.
+    output logic idle
 );
 
   localparam int SEL_W = $clog2(N > 1 ? N : 2);
@@ -77,25 +96,20 @@ module nic_job_arb #(
   if (HAS_B && (B_LEN_W < 1 || B_LEN_LSB + B_LEN_W > CMD_W)) begin : g_bad_b_len
     $fatal(1, "nic_job_arb: the B length field must lie inside the command word");
   end
+  if (ORDER_DEPTH < 2 || (ORDER_DEPTH & (ORDER_DEPTH - 1)) != 0) begin : g_bad_order
+    $fatal(1, "nic_job_arb: ORDER_DEPTH must be a power of two, at least 2");
+  end
 
-  logic locked_reg, locked_next;
-  logic [SEL_W-1:0] grant_reg, grant_next;
-  logic [SEL_W-1:0] prio_reg, prio_next;
-  // What of the granted job has passed.
-  logic cmd_done_reg, cmd_done_next;
-  logic a_done_reg, a_done_next;
-  logic b_done_reg, b_done_next;
-  // Whether the granted job has a B stream, kept once its command has gone.
-  logic b_need_reg, b_need_next;
+  // ---------------------------------------------------------------------------
+  // Commands: round robin from prio_reg on; a command offered and not taken
+  // keeps its queue (held_reg) until it is.
+
+  logic [SEL_W-1:0] prio_reg;
+  logic held_reg;
+  logic [SEL_W-1:0] held_q_reg;
 
   logic [SEL_W-1:0] pick;
   logic pick_valid;
-  logic [SEL_W-1:0] sel;
-  logic active;
-  logic [CMD_W-1:0] sel_cmd;
-  logic b_need;
-  logic cmd_fire, a_fire, b_fire;
-
   always_comb begin
     pick = prio_reg;
     pick_valid = 1'b0;
@@ -110,87 +124,93 @@ module nic_job_arb #(
     end
   end
 
-  // Valids and data first, from registers and the queues' valids only, so that
-  // an engine whose tready looks at its tvalid closes no loop through here.
-  always_comb begin
-    sel = locked_reg ? grant_reg : pick;
-    active = locked_reg || pick_valid;
-    sel_cmd = s_axis_cmd_tdata[sel*CMD_W+:CMD_W];
-    if (!HAS_B) b_need = 1'b0;
-    else if (locked_reg && cmd_done_reg) b_need = b_need_reg;
-    else b_need = sel_cmd[B_LEN_LSB+:B_LEN_W] != '0;
-  end
+  wire [SEL_W-1:0] cmd_q = held_reg ? held_q_reg : pick;
+  wire cmd_present = held_reg || pick_valid;
+  wire [CMD_W-1:0] cmd_word = s_axis_cmd_tdata[cmd_q*CMD_W+:CMD_W];
+  wire cmd_has_b = HAS_B && cmd_word[B_LEN_LSB+:B_LEN_W] != '0;
 
-  assign m_axis_cmd_tdata = sel_cmd;
-  assign m_axis_cmd_qid = sel;
-  assign m_axis_cmd_tvalid = active && !cmd_done_reg && s_axis_cmd_tvalid[sel];
-  assign m_axis_a_tdata = s_axis_a_tdata[sel*DATA_W+:DATA_W];
-  assign m_axis_a_tkeep = s_axis_a_tkeep[sel*KEEP_W+:KEEP_W];
-  assign m_axis_a_tlast = s_axis_a_tlast[sel];
-  assign m_axis_a_tvalid = active && !a_done_reg && s_axis_a_tvalid[sel];
-  assign m_axis_b_tdata = s_axis_b_tdata[sel*DATA_W+:DATA_W];
-  assign m_axis_b_tkeep = s_axis_b_tkeep[sel*KEEP_W+:KEEP_W];
-  assign m_axis_b_tlast = s_axis_b_tlast[sel];
-  assign m_axis_b_tvalid = active && b_need && !b_done_reg && s_axis_b_tvalid[sel];
+  logic a_order_ready, b_order_ready;
+  wire order_room = a_order_ready && (!cmd_has_b || b_order_ready);
 
-  for (genvar i = 0; i < N; i++) begin : g_ready
-    assign s_axis_cmd_tready[i] = sel == SEL_W'(i) && active && !cmd_done_reg && m_axis_cmd_tready;
-    assign s_axis_a_tready[i] = sel == SEL_W'(i) && active && !a_done_reg && m_axis_a_tready;
-    assign s_axis_b_tready[i] =
-        sel == SEL_W'(i) && active && b_need && !b_done_reg && m_axis_b_tready;
-  end
+  assign m_axis_cmd_tdata = cmd_word;
+  assign m_axis_cmd_qid = cmd_q;
+  assign m_axis_cmd_tvalid = cmd_present && order_room;
+  wire cmd_fire = m_axis_cmd_tvalid && m_axis_cmd_tready;
 
-  assign cmd_fire = m_axis_cmd_tvalid && m_axis_cmd_tready;
-  assign a_fire = m_axis_a_tvalid && m_axis_a_tready;
-  assign b_fire = m_axis_b_tvalid && m_axis_b_tready;
-
-  always_comb begin
-    cmd_done_next = cmd_done_reg;
-    a_done_next = a_done_reg;
-    b_done_next = b_done_reg;
-    b_need_next = b_need_reg;
-    locked_next = locked_reg;
-    grant_next = grant_reg;
-    prio_next = prio_reg;
-    // Between jobs sel_cmd is whatever the queue next in turn shows, so nothing
-    // of a job is noted until one is granted.
-    if (active) begin
-      cmd_done_next = cmd_done_reg || cmd_fire;
-      a_done_next = a_done_reg || (a_fire && m_axis_a_tlast);
-      b_done_next = b_done_reg || !b_need || (b_fire && m_axis_b_tlast);
-      b_need_next = b_need;
-      grant_next = sel;
-      if (cmd_done_next && a_done_next && b_done_next) begin
-        locked_next = 1'b0;
-        cmd_done_next = 1'b0;
-        a_done_next = 1'b0;
-        b_done_next = 1'b0;
-        prio_next = sel == SEL_W'(N - 1) ? '0 : sel + 1'b1;
-      end else begin
-        locked_next = 1'b1;
-      end
-    end
+  for (genvar i = 0; i < N; i++) begin : g_cmd_ready
+    assign s_axis_cmd_tready[i] = cmd_q == SEL_W'(i) && cmd_present && order_room &&
+        m_axis_cmd_tready;
   end
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      locked_reg <= 1'b0;
-      grant_reg <= '0;
       prio_reg <= '0;
-      cmd_done_reg <= 1'b0;
-      a_done_reg <= 1'b0;
-      b_done_reg <= 1'b0;
-      b_need_reg <= 1'b0;
+      held_reg <= 1'b0;
+      held_q_reg <= '0;
     end else begin
-      locked_reg <= locked_next;
-      grant_reg <= grant_next;
-      prio_reg <= prio_next;
-      cmd_done_reg <= cmd_done_next;
-      a_done_reg <= a_done_next;
-      b_done_reg <= b_done_next;
-      b_need_reg <= b_need_next;
+      held_reg <= m_axis_cmd_tvalid && !m_axis_cmd_tready;
+      held_q_reg <= cmd_q;
+      if (cmd_fire) prio_reg <= cmd_q == SEL_W'(N - 1) ? '0 : cmd_q + 1'b1;
     end
   end
+
+  // ---------------------------------------------------------------------------
+  // Streams: each serves the queue at the head of its order FIFO.
+
+  logic [SEL_W-1:0] a_q, b_q;
+  logic a_job, b_job;
+
+  nic_fifo #(
+      .WIDTH(SEL_W),
+      .DEPTH(ORDER_DEPTH)
+  ) a_order (
+      .clk(clk),
+      .rst(rst),
+      .s_data(cmd_q),
+      .s_valid(cmd_fire),
+      .s_ready(a_order_ready),
+      .m_data(a_q),
+      .m_valid(a_job),
+      .m_ready(m_axis_a_tvalid && m_axis_a_tready && m_axis_a_tlast)
+  );
+
+  assign m_axis_a_tdata = s_axis_a_tdata[a_q*DATA_W+:DATA_W];
+  assign m_axis_a_tkeep = s_axis_a_tkeep[a_q*KEEP_W+:KEEP_W];
+  assign m_axis_a_tlast = s_axis_a_tlast[a_q];
+  assign m_axis_a_tvalid = a_job && s_axis_a_tvalid[a_q];
+  for (genvar i = 0; i < N; i++) begin : g_a_ready
+    assign s_axis_a_tready[i] = a_job && a_q == SEL_W'(i) && m_axis_a_tready;
+  end
+
+  if (HAS_B) begin : g_b
+    nic_fifo #(
+        .WIDTH(SEL_W),
+        .DEPTH(ORDER_DEPTH)
+    ) b_order (
+        .clk(clk),
+        .rst(rst),
+        .s_data(cmd_q),
+        .s_valid(cmd_fire && cmd_has_b),
+        .s_ready(b_order_ready),
+        .m_data(b_q),
+        .m_valid(b_job),
+        .m_ready(m_axis_b_tvalid && m_axis_b_tready && m_axis_b_tlast)
+    );
+  end else begin : g_no_b
+    assign b_order_ready = 1'b1;
+    assign b_q = '0;
+    assign b_job = 1'b0;
+  end
+
+  assign m_axis_b_tdata = s_axis_b_tdata[b_q*DATA_W+:DATA_W];
+  assign m_axis_b_tkeep = s_axis_b_tkeep[b_q*KEEP_W+:KEEP_W];
+  assign m_axis_b_tlast = s_axis_b_tlast[b_q];
+  assign m_axis_b_tvalid = b_job && s_axis_b_tvalid[b_q];
+  for (genvar i = 0; i < N; i++) begin : g_b_ready
+    assign s_axis_b_tready[i] = b_job && b_q == SEL_W'(i) && m_axis_b_tready;
+  end
+
+  assign idle = !a_job && !b_job;
 
 endmodule
 

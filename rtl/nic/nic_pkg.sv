@@ -9,11 +9,15 @@
 package nic_pkg;
 
   // The smallest power of two >= n (n >= 1): FIFO depths are powers of two.
+  // A bounded loop and an assignment to the function name, as yosys takes
+  // constant functions.
   function automatic int pow2_at_least(input int n);
     int p;
     p = 1;
-    while (p < n) p = p * 2;
-    return p;
+    for (int i = 0; i < 31; i++) begin
+      if (p < n) p = p * 2;
+    end
+    pow2_at_least = p;
   endfunction
 
 endpackage

@@ -26,7 +26,17 @@
 // (memory latency plus conn_lookup's pipeline). The meta FIFO holds one entry
 // per frame in that window, the worst case being one-beat frames. nic_top
 // sizes both from the table latency; a FIFO too small costs throughput (the
-// RX path then pushes back on the wire), never frames.
+// RX path then pushes back on the wire), never frames. Both are block RAM
+// (rtl/common/ram_fifo: a registered read port); the request and result FIFOs
+// are small, distributed RAM (nic_fifo).
+//
+// A frame longer than the frame FIFO could never be joined with its RxParsed
+// (which comes after its last beat): beats past the first FRAME_FIFO_DEPTH - 1
+// are dropped, and its last beat is replaced with a null beat (tkeep 0, tlast
+// 1), so such a frame reaches the host truncated to (FRAME_FIFO_DEPTH - 1) x
+// 64 bytes, with its RxMeta (frame_length the bytes that came, parse
+// oversize) as rx_parser made it. The FIFO is deeper than MAX_FRAME_LENGTH, so
+// only frames already flagged oversize are cut.
 //
 // Each output is a pipeline register shared by the queues (one per-queue
 // tvalid); a queue that does not take its word holds up the ones behind it.
@@ -41,6 +51,8 @@ module nic_rx_steer #(
     parameter int KEEP_W = DATA_W / 8,
     parameter int PARSED_W = 256,
     parameter int NUM_QUEUES = 1,
+    // rx_parser's limit: longer frames are flagged oversize.
+    parameter int MAX_FRAME_LENGTH = 9018,
     parameter int FRAME_FIFO_DEPTH = 512,
     parameter int META_FIFO_DEPTH = 256,
     parameter int RESULT_FIFO_DEPTH = 16
@@ -94,6 +106,9 @@ module nic_rx_steer #(
   if (KEEP_W != DATA_W / 8) begin : g_bad_keep_w
     $fatal(1, "nic_rx_steer: KEEP_W must be DATA_W / 8");
   end
+  if ((FRAME_FIFO_DEPTH - 1) * KEEP_W <= MAX_FRAME_LENGTH) begin : g_bad_frame_fifo
+    $fatal(1, "nic_rx_steer: FRAME_FIFO_DEPTH - 1 beats must hold more than MAX_FRAME_LENGTH");
+  end
 
   // ---------------------------------------------------------------------------
   // Park the frame; split its RxParsed into the meta FIFO and a lookup request.
@@ -101,18 +116,40 @@ module nic_rx_steer #(
   logic frame_valid, frame_ready;
   logic [BEAT_W-1:0] frame_word;
 
-  nic_fifo #(
+  // Beats of the frame coming in that went into the FIFO, up to the cut.
+  localparam int KEPT_BEATS = FRAME_FIFO_DEPTH - 1;
+  localparam int KEPT_W = $clog2(FRAME_FIFO_DEPTH);
+  logic [KEPT_W-1:0] in_beats_reg;
+  wire in_cut = in_beats_reg == KEPT_W'(KEPT_BEATS);
+  wire in_fire = s_axis_rx_tvalid && s_axis_rx_tready;
+
+  always_ff @(posedge clk) begin
+    if (rst) in_beats_reg <= '0;
+    else if (in_fire) begin
+      if (s_axis_rx_tlast) in_beats_reg <= '0;
+      else if (!in_cut) in_beats_reg <= in_beats_reg + 1'b1;
+    end
+  end
+
+  // Both parking FIFOs are deep: block RAM behind a registered read port.
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic frame_fifo_empty, meta_fifo_empty;
+  /* verilator lint_on UNUSEDSIGNAL */
+
+  ram_fifo #(
       .WIDTH(BEAT_W),
       .DEPTH(FRAME_FIFO_DEPTH)
   ) frame_fifo (
       .clk(clk),
       .rst(rst),
-      .s_data({s_axis_rx_tlast, s_axis_rx_tkeep, s_axis_rx_tdata}),
-      .s_valid(s_axis_rx_tvalid),
+      .s_data(in_cut ? {1'b1, KEEP_W'(0), DATA_W'(0)} :
+                       {s_axis_rx_tlast, s_axis_rx_tkeep, s_axis_rx_tdata}),
+      .s_valid(s_axis_rx_tvalid && (!in_cut || s_axis_rx_tlast)),
       .s_ready(s_axis_rx_tready),
       .m_data(frame_word),
       .m_valid(frame_valid),
-      .m_ready(frame_ready)
+      .m_ready(frame_ready),
+      .empty(frame_fifo_empty)
   );
 
   wire [META_W-1:0] parsed_meta = s_axis_parsed_tdata[META_W-1:0];
@@ -128,7 +165,7 @@ module nic_rx_steer #(
   logic head_valid, head_pop;
   logic [META_W:0] head_word;
 
-  nic_fifo #(
+  ram_fifo #(
       .WIDTH(META_W + 1),
       .DEPTH(META_FIFO_DEPTH)
   ) meta_fifo (
@@ -139,7 +176,8 @@ module nic_rx_steer #(
       .s_ready(meta_in_ready),
       .m_data(head_word),
       .m_valid(head_valid),
-      .m_ready(head_pop)
+      .m_ready(head_pop),
+      .empty(meta_fifo_empty)
   );
 
   nic_fifo #(

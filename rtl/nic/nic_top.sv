@@ -2,10 +2,10 @@
 // nic_top: the NIC datapath, the engines wired as the Alveo build wires the
 // HLS kernels (hls/nic/nic_model.hpp), at 512 bits a beat, one clock.
 //
-//   RX  s_axis_rx ─► rx_parser ─► checksum_rx ─┬─ beats ─────► frame FIFO ──┐
-//                                              └─ RxParsed ─► meta FIFO ──┐ │
-//                                  TCP, parse ok: lookup ─► conn_lookup ─► join ─► m_axis_c2h[q]
-//                                                                         └────► m_axis_c2h_meta[q]
+//   RX  s_axis_rx ─► rx_parser ─┬─ beats ───────────────► checksum_rx ─┬─ beats ───► frame FIFO ──┐
+//                               └─ RxParsed ─► FIFO (16) ─►┘             └─ RxParsed ─► meta FIFO ─┐ │
+//                                  TCP, parse ok: lookup ─► conn_lookup ─────────────────────► join ─► m_axis_c2h[q]
+//                                                                                                  └─► m_axis_c2h_meta[q]
 //   TX  s_axis_h2c[q] + h2c_cmd[q] ─► job arbiter ─► checksum_tx ──┐
 //       s_axis_tso_{cmd,header,payload}[q] ─► job arbiter ─► tcp_segment ─┴► frame arbiter ─► m_axis_tx
 //                                    tcp_segment status ─► queue FIFO ─► m_axis_tso_status[q]
@@ -31,7 +31,7 @@
 // The RX join parks frames while their lookup is in flight: FRAME_FIFO_DEPTH
 // beats (a 9018-byte frame, 141 beats, plus a beat per cycle of lookup
 // latency) and META_FIFO_DEPTH frames (one-beat frames arriving during the
-// lookup latency). The defaults follow TABLE_LATENCY; see nic_rx_steer.
+// lookup latency). The defaults follow MAX_TABLE_LATENCY; see nic_rx_steer.
 //
 // `idle` is high when nothing is in flight anywhere: no frame between the wire
 // and a host queue or between a host queue and the wire, no job or flow
@@ -46,12 +46,16 @@ module nic_top #(
     parameter int NUM_QUEUES = 2,
     // Flow-table memory read latency in cycles (table_mem_model).
     parameter int TABLE_LATENCY = 50,
+    // The longest latency cfg_table_latency will set: the RX join's FIFOs are
+    // sized for it (the sim backend's model sweeps 1 .. 200).
+    parameter int MAX_TABLE_LATENCY = TABLE_LATENCY,
     // Largest frame the RX path accepts (rx_parser: larger frames are flagged).
     parameter int MAX_FRAME_LENGTH = 9018,
     // log2 of the flow table's buckets (4 slots each): capacity 4 << TABLE_ADDR_W.
     parameter int TABLE_ADDR_W = 14,
-    parameter int FRAME_FIFO_DEPTH = nic_pkg::pow2_at_least(MAX_FRAME_LENGTH / 64 + 1 + TABLE_LATENCY + 64),
-    parameter int META_FIFO_DEPTH = nic_pkg::pow2_at_least(TABLE_LATENCY + 64)
+    parameter int FRAME_FIFO_DEPTH =
+        nic_pkg::pow2_at_least(MAX_FRAME_LENGTH / 64 + 1 + MAX_TABLE_LATENCY + 64),
+    parameter int META_FIFO_DEPTH = nic_pkg::pow2_at_least(MAX_TABLE_LATENCY + 64)
 ) (
     input wire clk,
     input wire rst,
@@ -124,7 +128,12 @@ module nic_top #(
     // Frames checksum_tx could not fill as asked (sent unchanged), and TSO
     // payload streams whose tlast disagreed with the job: both host bugs.
     output logic [31:0] tx_unparsed_frames,
-    output logic [31:0] tso_framing_errors
+    output logic [31:0] tso_framing_errors,
+    // Frames from the wire whose RxMeta says parse status other than ok, and
+    // whose IPv4 header or TCP/UDP/ICMP checksum is bad (hls/nic's
+    // rx_parse_errors and rx_checksum_bad): delivered flagged, counted here.
+    output logic [31:0] rx_parse_errors,
+    output logic [31:0] rx_checksum_bad
 );
 
   localparam int PARSED_W = tandem_pkg::RX_PARSED_W;
@@ -132,6 +141,8 @@ module nic_top #(
   // Jobs whose status is still to come back from tcp_segment (its job FIFO
   // plus the stages around it hold far fewer).
   localparam int TSO_QID_DEPTH = 16;
+  // RxParsed words between rx_parser and checksum_rx (see u_rx_parsed_fifo).
+  localparam int RX_PARSED_FIFO_DEPTH = 16;
 
   if (DATA_W != 512) begin : g_bad_data_w
     $fatal(1, "nic_top: DATA_W must be 512 (the engines' header windows are 64-byte beats)");
@@ -142,8 +153,8 @@ module nic_top #(
   if (NUM_QUEUES < 1 || NUM_QUEUES > 4096 || (NUM_QUEUES & (NUM_QUEUES - 1)) != 0) begin : g_bad_q
     $fatal(1, "nic_top: NUM_QUEUES must be a power of two in 1 .. 4096");
   end
-  if (TABLE_LATENCY < 1) begin : g_bad_latency
-    $fatal(1, "nic_top: TABLE_LATENCY must be at least 1 cycle");
+  if (TABLE_LATENCY < 1 || MAX_TABLE_LATENCY < TABLE_LATENCY) begin : g_bad_latency
+    $fatal(1, "nic_top: TABLE_LATENCY must be at least 1 cycle, MAX_TABLE_LATENCY at least that");
   end
   if (FRAME_FIFO_DEPTH < MAX_FRAME_LENGTH / 64 + 2) begin : g_bad_frame_fifo
     $fatal(1, "nic_top: FRAME_FIFO_DEPTH must hold the largest frame");
@@ -181,6 +192,28 @@ module nic_top #(
       .m_axis_parsed_tready(parser2csum_parsed_tready)
   );
 
+  // rx_parser's RxParsed leaves 3 cycles after a frame's last beat, and
+  // checksum_rx takes it only once the frame's sums are through its own
+  // pipeline (about 11 cycles): rx_parser's own 4-word FIFO would stop the
+  // wire after four one-beat frames. This FIFO holds the RxParsed words of
+  // the frames in between, so one-beat frames flow one per cycle.
+  logic [PARSED_W-1:0] parsed2csum_tdata;
+  logic parsed2csum_tvalid, parsed2csum_tready;
+
+  nic_fifo #(
+      .WIDTH(PARSED_W),
+      .DEPTH(RX_PARSED_FIFO_DEPTH)
+  ) u_rx_parsed_fifo (
+      .clk(clk),
+      .rst(rst),
+      .s_data(parser2csum_parsed_tdata),
+      .s_valid(parser2csum_parsed_tvalid),
+      .s_ready(parser2csum_parsed_tready),
+      .m_data(parsed2csum_tdata),
+      .m_valid(parsed2csum_tvalid),
+      .m_ready(parsed2csum_tready)
+  );
+
   logic [DATA_W-1:0] csum2steer_tdata;
   logic [KEEP_W-1:0] csum2steer_tkeep;
   logic csum2steer_tlast, csum2steer_tvalid, csum2steer_tready;
@@ -199,9 +232,9 @@ module nic_top #(
       .s_axis_rx_tlast(parser2csum_tlast),
       .s_axis_rx_tvalid(parser2csum_tvalid),
       .s_axis_rx_tready(parser2csum_tready),
-      .s_axis_parsed_tdata(parser2csum_parsed_tdata),
-      .s_axis_parsed_tvalid(parser2csum_parsed_tvalid),
-      .s_axis_parsed_tready(parser2csum_parsed_tready),
+      .s_axis_parsed_tdata(parsed2csum_tdata),
+      .s_axis_parsed_tvalid(parsed2csum_tvalid),
+      .s_axis_parsed_tready(parsed2csum_tready),
       .m_axis_rx_tdata(csum2steer_tdata),
       .m_axis_rx_tkeep(csum2steer_tkeep),
       .m_axis_rx_tlast(csum2steer_tlast),
@@ -224,6 +257,7 @@ module nic_top #(
       .KEEP_W(KEEP_W),
       .PARSED_W(PARSED_W),
       .NUM_QUEUES(NUM_QUEUES),
+      .MAX_FRAME_LENGTH(MAX_FRAME_LENGTH),
       .FRAME_FIFO_DEPTH(FRAME_FIFO_DEPTH),
       .META_FIFO_DEPTH(META_FIFO_DEPTH)
   ) u_rx_steer (
@@ -338,6 +372,7 @@ module nic_top #(
   // ---------------------------------------------------------------------------
   // TX plain frames: per-queue H2C -> job arbiter -> checksum_tx
 
+  logic frame_arb_idle, tso_arb_idle;
   logic [7:0] arb2csum_cmd_tdata;
   logic arb2csum_cmd_tvalid, arb2csum_cmd_tready;
   logic [DATA_W-1:0] arb2csum_tdata;
@@ -387,7 +422,8 @@ module nic_top #(
       .m_axis_b_tkeep(frame_arb_b_tkeep),
       .m_axis_b_tlast(frame_arb_b_tlast),
       .m_axis_b_tvalid(frame_arb_b_tvalid),
-      .m_axis_b_tready(1'b0)
+      .m_axis_b_tready(1'b0),
+      .idle(frame_arb_idle)
   );
 
   logic [DATA_W-1:0] csum2arb_tdata;
@@ -466,7 +502,8 @@ module nic_top #(
       .m_axis_b_tkeep(arb2tso_payload_tkeep),
       .m_axis_b_tlast(arb2tso_payload_tlast),
       .m_axis_b_tvalid(arb2tso_payload_tvalid),
-      .m_axis_b_tready(arb2tso_payload_tready)
+      .m_axis_b_tready(arb2tso_payload_tready),
+      .idle(tso_arb_idle)
   );
 
   // A job enters tcp_segment only with room to remember its queue.
@@ -587,7 +624,30 @@ module nic_top #(
 
   assign merge_busy = m_axis_tx_tvalid || csum2arb_tvalid || tso2arb_tvalid;
   assign idle = rx_inflight == '0 && lookup_idle && tx_inflight == '0 && flow_inflight == '0 && tso_idle &&
-      !status_qid_valid && !merge_busy && !(|m_axis_c2h_meta_tvalid) && !(|m_axis_c2h_tvalid);
+      frame_arb_idle && tso_arb_idle && !status_qid_valid && !merge_busy &&
+      !(|m_axis_c2h_meta_tvalid) && !(|m_axis_c2h_tvalid);
+
+  // ---------------------------------------------------------------------------
+  // Bad input from the wire, counted once per frame as checksum_rx's RxParsed
+  // word leaves it (as hls/nic counts): such frames are not dropped here but
+  // go to the host flagged (the RxMeta parse and checksum fields), which drops
+  // or answers them; the counters say how many there were.
+
+  wire [2:0] csum_parse = csum2steer_parsed_tdata[tandem_pkg::RXM_PARSE_LSB+:tandem_pkg::RXM_PARSE_W];
+  wire csum_parse_error = csum_parse != tandem_pkg::PARSE_OK;
+  wire csum_bad = csum2steer_parsed_tdata[tandem_pkg::RXM_L3_CHECKSUM_LSB+:2] == tandem_pkg::CSUM_BAD ||
+      csum2steer_parsed_tdata[tandem_pkg::RXM_L4_CHECKSUM_LSB+:2] == tandem_pkg::CSUM_BAD;
+  wire csum_parsed_fire = csum2steer_parsed_tvalid && csum2steer_parsed_tready;
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      rx_parse_errors <= '0;
+      rx_checksum_bad <= '0;
+    end else if (csum_parsed_fire) begin
+      if (csum_parse_error) rx_parse_errors <= rx_parse_errors + 32'd1;
+      if (csum_bad) rx_checksum_bad <= rx_checksum_bad + 32'd1;
+    end
+  end
 
 endmodule
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Resource estimate of one RTL module for an UltraScale+ part, from yosys:
 #
-#   rtl/synth/resources.sh [-uram] [-log FILE] [-set PARAM VALUE]... MODULE FILE.sv...
+#   rtl/synth/resources.sh [-uram] [-log FILE] [-set PARAM VALUE]... [-lib FILE.sv]...
+#                          MODULE FILE.sv...
 #
 # runs  read_verilog -sv FILE...; chparam ...; synth_xilinx -family xcup -flatten
 # -top MODULE; stat  and prints yosys's cell counts by kind, then one summary line
@@ -18,16 +19,21 @@
 #
 # -uram lets yosys map large memories to UltraRAM (synth_xilinx -uram);
 # without it they go to block RAM. -log FILE keeps yosys's full log.
+# -lib FILE.sv reads FILE's modules as black boxes (their ports only), left
+# out of the count: nic_top's table_mem_model, which stands for HBM/DDR on the
+# card and is not logic of the NIC (and whose 16K-word initial block yosys
+# would take half an hour to unroll).
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 [-uram] [-log FILE] [-set PARAM VALUE]... MODULE FILE.sv..." >&2
+  echo "usage: $0 [-uram] [-log FILE] [-set PARAM VALUE]... [-lib FILE.sv]... MODULE FILE.sv..." >&2
   exit 2
 }
 
 uram=""
 log=""
 chparams=()
+libs=()
 while (($# > 0)); do
   case "$1" in
     -uram)
@@ -44,6 +50,11 @@ while (($# > 0)); do
       chparams+=("$2" "$3")
       shift 3
       ;;
+    -lib)
+      (($# >= 2)) || usage
+      libs+=("$2")
+      shift 2
+      ;;
     -h | --help) usage ;;
     *) break ;;
   esac
@@ -52,7 +63,7 @@ done
 top="$1"
 shift
 files=("$@")
-for f in "${files[@]}"; do
+for f in "${files[@]}" "${libs[@]}"; do
   [[ -f "$f" ]] || {
     echo "$0: no such file: $f" >&2
     exit 2
@@ -64,6 +75,9 @@ command -v yosys >/dev/null || {
 }
 
 script="read_verilog -sv ${files[*]};"
+if ((${#libs[@]} > 0)); then
+  script+=" read_verilog -sv -lib ${libs[*]};"
+fi
 for ((i = 0; i < ${#chparams[@]}; i += 2)); do
   script+=" chparam -set ${chparams[i]} ${chparams[i + 1]} $top;"
 done
@@ -78,7 +92,7 @@ fi
 [[ -n "$log" ]] && cp "$tmp" "$log"
 
 # The last "Number of cells" block is the flattened top's.
-stat_block=$(awk '/Printing statistics/ { block = "" } { block = block $0 "\n" } END { printf "%s", block }' "$tmp")
+stat_block=$(awk '/Printing statistics/ { from = NR } { line[NR] = $0 } END { for (i = from; i <= NR; i++) print line[i] }' "$tmp")
 echo "$stat_block" | sed -n '/Number of cells/,/^$/p'
 
 echo "$stat_block" | awk -v top="$top" '

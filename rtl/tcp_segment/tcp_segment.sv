@@ -267,7 +267,7 @@ module tcp_segment #(
   logic [DATA_W-1:0] data_out;
   logic data_out_valid, data_out_ready, data_empty;
 
-  tcp_segment_fifo #(
+  ram_fifo #(
       .WIDTH(JOB_W),
       .DEPTH(JOB_FIFO_DEPTH)
   ) hdr2seg (
@@ -282,7 +282,7 @@ module tcp_segment #(
       .empty  (job_empty)
   );
 
-  tcp_segment_fifo #(
+  ram_fifo #(
       .WIDTH(TMPL_W),
       .DEPTH(JOB_FIFO_DEPTH)
   ) hdr2prep (
@@ -297,7 +297,7 @@ module tcp_segment #(
       .empty  (tmpl_empty)
   );
 
-  tcp_segment_fifo #(
+  ram_fifo #(
       .WIDTH(DESC_W),
       .DEPTH(DESC_FIFO_DEPTH)
   ) seg2prep_desc (
@@ -312,7 +312,7 @@ module tcp_segment #(
       .empty  (desc_empty)
   );
 
-  tcp_segment_fifo #(
+  ram_fifo #(
       .WIDTH(DATA_W),
       .DEPTH(PAYLOAD_FIFO_DEPTH),
       .ULTRA(PAYLOAD_FIFO_ULTRA)

@@ -9,10 +9,13 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cassert>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 #include <type_traits>
 
@@ -34,6 +37,16 @@ constexpr std::size_t kEthernetHeaderLen = 14;
 // model hung: far more than any engine's longest internal wait (a cuckoo insert
 // walks a few hundred buckets at the table latency).
 constexpr std::uint64_t kStallCycles = 1u << 20;
+
+// The waveform a device writes: the configured path, else one named after
+// TANDEM_SIM_FST and the device's number in the process.
+std::string fst_path_for(const SimDeviceConfig& config) {
+  if (!config.fst_path.empty()) return config.fst_path;
+  const char* prefix = std::getenv("TANDEM_SIM_FST");
+  if (prefix == nullptr || *prefix == '\0') return {};
+  static std::atomic<unsigned> devices{0};
+  return std::string(prefix) + "-" + std::to_string(devices++) + ".fst";
+}
 
 // --- bit access on Verilator ports of any width ------------------------------
 
@@ -185,13 +198,13 @@ struct SimDevice::Model {
     top->rst = 1;
     top->eval();
     for (int i = 0; i < 8; ++i)
-      edge();
+      lone_edge();
     top->rst = 0;
     top->eval();
     // conn_lookup clears its fingerprint mirror after reset before it takes
     // anything; the device starts once it has.
     while (top->idle == 0)
-      edge();
+      lone_edge();
   }
 
   ~Model() {
@@ -205,15 +218,27 @@ struct SimDevice::Model {
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
 
+  // One clock cycle's rising edge, and the clock back low. Outside a trace
+  // the falling edge is not evaluated on its own: nothing in nic_top acts on
+  // it, and step() evaluates the model with the next cycle's inputs before
+  // the next rising edge anyway (a third of the model's time went into that
+  // evaluation). A trace wants the clock low in the file, so it gets it.
   void edge() {
     top->clk = 1;
     top->eval();
     context->timeInc(1);
     if (trace) trace->dump(context->time());
     top->clk = 0;
-    top->eval();
+    if (trace) top->eval();
     context->timeInc(1);
     if (trace) trace->dump(context->time());
+  }
+
+  // An edge with no step() around it (reset): the model must see the clock
+  // low before the next rising edge.
+  void lone_edge() {
+    edge();
+    if (!trace) top->eval();
   }
 
   bool host_side_empty() const {
@@ -346,10 +371,14 @@ std::uint32_t SimDevice::table_latency() {
   return TANDEM_SIM_TABLE_LATENCY;
 }
 
+std::size_t SimDevice::rx_frame_limit() {
+  return (TANDEM_SIM_RX_FRAME_FIFO_BEATS - 1) * std::size_t{kBeatBytes};
+}
+
 SimDevice::SimDevice(std::unique_ptr<WirePort> wire, const SimDeviceConfig& config)
     : wire_(std::move(wire)),
       config_(config),
-      model_(std::make_unique<Model>(config.fst_path)),
+      model_(std::make_unique<Model>(fst_path_for(config))),
       rx_rings_(kQueues) {
   if (!wire_) throw std::invalid_argument("SimDevice: no wire port");
   capabilities_.tx_ipv4_checksum = true;
@@ -383,6 +412,8 @@ SimDeviceStats SimDevice::stats() const {
   s.tso_statuses = model_->tso_statuses;
   s.tx_unparsed_frames = model_->top->tx_unparsed_frames;
   s.tso_framing_errors = model_->top->tso_framing_errors;
+  s.rx_parse_errors = model_->top->rx_parse_errors;
+  s.rx_checksum_bad = model_->top->rx_checksum_bad;
   return s;
 }
 

@@ -121,7 +121,10 @@ struct SimDeviceConfig {
   std::size_t rx_ring_size = 1024;    // completions waiting per queue; more are dropped
   std::size_t tx_ring_size = 4096;    // frames or jobs waiting per queue before ring_full
   std::size_t flow_queue_depth = 64;  // flow commands waiting for the NIC
-  // Writes an FST waveform of every clocked cycle (gtkwave opens it); empty: none.
+  // Writes an FST waveform of every clocked cycle (gtkwave opens it); empty:
+  // none, unless the environment variable TANDEM_SIM_FST names a path prefix,
+  // in which case device n of the process writes <prefix>-<n>.fst (so any test
+  // or benchmark can be traced without a change to its code).
   std::string fst_path;
 };
 
@@ -131,6 +134,11 @@ struct SimDeviceStats {
   std::uint64_t tso_statuses = 0;        // jobs answered by tcp_segment
   std::uint64_t tx_unparsed_frames = 0;  // checksum_tx could not fill as asked
   std::uint64_t tso_framing_errors = 0;  // tcp_segment payload framing errors
+  // Wire frames delivered flagged (counted as hls/nic's NicModel counts):
+  // RxMeta parse status other than ok, and a bad IPv4 header or TCP/UDP/ICMP
+  // checksum.
+  std::uint64_t rx_parse_errors = 0;
+  std::uint64_t rx_checksum_bad = 0;
 };
 
 class SimDevice final : public dev::Device, private WirePort::Sink {
@@ -138,6 +146,9 @@ class SimDevice final : public dev::Device, private WirePort::Sink {
   // The model's shape, fixed when it was verilated.
   static std::uint16_t queues();
   static std::uint32_t table_latency();
+  // The longest wire frame RX delivers whole; longer ones (all of them flagged
+  // oversize) reach the host cut to this many bytes.
+  static std::size_t rx_frame_limit();
 
   explicit SimDevice(std::unique_ptr<WirePort> wire, const SimDeviceConfig& config = {});
   // On one end of the link model, like SoftDevice.
@@ -160,7 +171,9 @@ class SimDevice final : public dev::Device, private WirePort::Sink {
   void on_wire_frame(wire::ByteSpan frame, Instant now) override;
 
   // The flow-table memory's read latency in cycles (0: the model's default,
-  // table_latency()); takes effect once what is in flight is through.
+  // table_latency()); takes effect once what is in flight is through. RX
+  // keeps one lookup a cycle up to 200 cycles (the join's FIFOs are sized for
+  // it); longer latencies work at a lower rate.
   void set_table_latency(std::uint16_t cycles);
   // Clocks the model until nothing is in flight (nothing when nothing is).
   void run_until_idle();

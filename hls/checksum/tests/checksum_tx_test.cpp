@@ -16,6 +16,7 @@
 
 #include "contract/nic_contract.hpp"
 #include "hls/checksum/checksum.hpp"
+#include "hls/checksum/tests/checksum_vectors.hpp"
 #include "hls/rx_parser/tests/rx_reference.hpp"
 
 #if TANDEM_HAVE_DPDK
@@ -57,11 +58,6 @@ Fillable fillable(const Frame& frame) {
     can.l4 = udp && udp->length() == ip->payload().size();
   }
   return can;
-}
-
-std::size_t l4_checksum_at(const Frame& frame) {
-  const std::size_t l4 = kEth + std::size_t{wire::load_u8(frame, kEth) & 0x0fu} * 4;
-  return l4 + (wire::load_u8(frame, kEth + 9) == 6 ? 16 : 6);
 }
 
 // The frame as it must leave the NIC; `counted` when a fill was asked for that
@@ -212,30 +208,6 @@ std::uint32_t check_tx(const std::vector<Frame>& frames, const std::vector<std::
   }
   BOOST_TEST(beat == run.beats.size());
   return counted_total;
-}
-
-// A TCP or UDP frame of exactly `length` bytes (>= 54), checksum fields zero as
-// the host leaves them. IPv4 and TCP options when they fit.
-Frame random_tx_frame(std::mt19937_64& rng, std::size_t length) {
-  const bool tcp = rng() % 2 == 0;
-  const wire::Ipv4Repr ip = random_ipv4(rng, tcp ? wire::IpProtocol::tcp : wire::IpProtocol::udp);
-  std::size_t ip_options = rng() % 3 == 0 ? 4 * (rng() % 11) : 0;
-  wire::TcpRepr t = random_tcp(rng);
-  if (rng() % 2) t.options = {};
-  std::size_t l4_header = tcp ? t.header_len() : wire::kUdpHeaderLen;
-  if (kEth + 20 + ip_options + l4_header > length) {
-    ip_options = 0;
-    t.options = {};
-    l4_header = tcp ? t.header_len() : wire::kUdpHeaderLen;
-  }
-  const Frame payload = random_bytes(rng, length - (kEth + 20 + ip_options + l4_header));
-  const Frame segment =
-      tcp ? tcp_segment(t, payload, ip.src, ip.dst, wire::ChecksumMode::offloaded)
-          : udp_datagram(static_cast<std::uint16_t>(rng()), static_cast<std::uint16_t>(rng()),
-                         payload, ip.src, ip.dst, wire::ChecksumMode::offloaded);
-  return ethernet_frame(
-      static_cast<std::uint16_t>(wire::EtherType::ipv4),
-      ipv4_packet(ip, random_bytes(rng, ip_options), segment, wire::ChecksumMode::offloaded));
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 
 #include "hls/conn_lookup/conn_lookup.hpp"
 #include "hls/conn_lookup/table_memory.hpp"
+#include "hls/conn_lookup/tests/conn_lookup_vectors.hpp"
 
 template <>
 struct boost::test_tools::tt_detail::print_log_value<tandem::contract::FlowStatus> {
@@ -43,40 +44,12 @@ using tandem::contract::FlowStatus;
 using tandem::contract::kLookupMiss;
 using namespace tandem::hls_kernels;
 
-// The reference's own hash, unrelated to the kernel's.
-struct KeyHash {
-  std::size_t operator()(const FlowKey4& k) const {
-    std::size_t h = std::hash<std::uint64_t>{}((std::uint64_t{k.remote_ip} << 32) | k.local_ip);
-    h ^= std::hash<std::uint32_t>{}((std::uint32_t{k.remote_port} << 16) | k.local_port) +
-         0x9e3779b9 + (h << 6) + (h >> 2);
-    return h;
-  }
-};
-using Reference = std::unordered_map<FlowKey4, ConnectionId, KeyHash>;
-
-FlowKey4 random_key(std::mt19937_64& rng) {
-  const std::uint64_t a = rng();
-  const std::uint64_t b = rng();
-  return FlowKey4{static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(a >> 32),
-                  static_cast<std::uint16_t>(b), static_cast<std::uint16_t>(b >> 16)};
-}
-
-FlowCommand insert_cmd(const FlowKey4& key, ConnectionId id, std::uint32_t tag) {
-  FlowCommand c;
-  c.op = FlowOp::insert;
-  c.key = key;
-  c.conn_id = id;
-  c.tag = tag;
-  return c;
-}
-
-FlowCommand remove_cmd(const FlowKey4& key, std::uint32_t tag) {
-  FlowCommand c;
-  c.op = FlowOp::remove;
-  c.key = key;
-  c.tag = tag;
-  return c;
-}
+using tandem::hls_test::insert_cmd;
+using tandem::hls_test::KeyPool;
+using tandem::hls_test::make_pool;
+using tandem::hls_test::random_key;
+using tandem::hls_test::Reference;
+using tandem::hls_test::remove_cmd;
 
 // What the contract says a command must answer, applied to the reference.
 FlowStatus reference_status(Reference& ref, const FlowCommand& c) {
@@ -249,51 +222,20 @@ MixStats run_mix(Rig<kCapacity>& rig, Reference& ref, std::mt19937_64& rng, cons
   return st;
 }
 
-// A pool of keys some of which are live: inserts and removes pick from it, so
-// both `exists` and `not_found` come up often; lookups mix pool keys and keys
-// never inserted.
-struct Pool {
-  std::vector<FlowKey4> keys;
-  ConnectionId next_id = 1;
-  double insert_share = 0.5;
-
-  FlowCommand next_cmd(std::mt19937_64& rng, const Reference&) {
-    const FlowKey4& k = keys[rng() % keys.size()];
-    if (std::uniform_real_distribution<double>(0, 1)(rng) < insert_share)
-      return insert_cmd(k, next_id++, 0);
-    return remove_cmd(k, 0);
-  }
-  FlowKey4 next_key(std::mt19937_64& rng, const Reference&) {
-    if (rng() % 4 == 0) return random_key(rng);
-    return keys[rng() % keys.size()];
-  }
-};
-
-Pool make_pool(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  Pool p;
-  Reference seen;
-  while (p.keys.size() < n) {
-    const FlowKey4 k = random_key(rng);
-    if (seen.emplace(k, 0).second) p.keys.push_back(k);
-  }
-  return p;
-}
-
 // The bulk counterpart of run_mix: commands and lookups one after the other.
 template <std::uint32_t kCapacity>
-void run_bulk(Rig<kCapacity>& rig, Reference& ref, Pool& pool, std::mt19937_64& rng,
+void run_bulk(Rig<kCapacity>& rig, Reference& ref, KeyPool& pool, std::mt19937_64& rng,
               std::uint64_t operations) {
   // Counted rather than asserted one by one: Boost's per-assertion bookkeeping
   // would dominate the run time.
   std::uint64_t wrong_status = 0, wrong_id = 0;
   for (std::uint64_t i = 0; i < operations; ++i) {
     if (rng() % 2 == 0) {
-      const FlowCommand c = pool.next_cmd(rng, ref);
+      const FlowCommand c = pool.next_cmd(rng);
       const FlowStatus got = rig.kernel->run_command(c, rig.mem).status;
       wrong_status += got != reference_status(ref, c);
     } else {
-      const FlowKey4 k = pool.next_key(rng, ref);
+      const FlowKey4 k = pool.next_key(rng);
       wrong_id += rig.lookup_now(k) != expected_id(ref, k);
     }
   }
@@ -404,7 +346,7 @@ BOOST_AUTO_TEST_CASE(random_mix_64k_two_million_operations) {
   Rig<65536> rig(4);
   Reference ref;
   std::mt19937_64 rng(4);
-  Pool pool = make_pool(70000, 5);
+  KeyPool pool = make_pool(70000, 5);
   // Fill to the operating point: 3/4 of the pool live, ~80% of the slots.
   pool.insert_share = 0.75;
   for (std::size_t i = 0; i < pool.keys.size(); ++i) {
@@ -414,8 +356,8 @@ BOOST_AUTO_TEST_CASE(random_mix_64k_two_million_operations) {
       ++pool.next_id;
     }
   }
-  const auto cmd = [&pool](std::mt19937_64& r, const Reference& f) { return pool.next_cmd(r, f); };
-  const auto key = [&pool](std::mt19937_64& r, const Reference& f) { return pool.next_key(r, f); };
+  const auto cmd = [&pool](std::mt19937_64& r, const Reference&) { return pool.next_cmd(r); };
+  const auto key = [&pool](std::mt19937_64& r, const Reference&) { return pool.next_key(r); };
 
   MixOptions opt;
   opt.operations = 250000;
@@ -445,7 +387,7 @@ BOOST_AUTO_TEST_CASE(commands_at_latency_200_under_back_pressure) {
   Rig<4096> rig(200);
   Reference ref;
   std::mt19937_64 rng(6);
-  Pool pool = make_pool(4400, 7);
+  KeyPool pool = make_pool(4400, 7);
   pool.insert_share = 0.8;
   for (const FlowKey4& k : pool.keys) {
     if (rng() % 5 == 0) continue;
@@ -459,8 +401,8 @@ BOOST_AUTO_TEST_CASE(commands_at_latency_200_under_back_pressure) {
   opt.output_stall = 0.6;
   const MixStats st = run_mix(
       rig, ref, rng, opt,
-      [&pool](std::mt19937_64& r, const Reference& f) { return pool.next_cmd(r, f); },
-      [&pool](std::mt19937_64& r, const Reference& f) { return pool.next_key(r, f); });
+      [&pool](std::mt19937_64& r, const Reference&) { return pool.next_cmd(r); },
+      [&pool](std::mt19937_64& r, const Reference&) { return pool.next_key(r); });
   BOOST_TEST(st.full == 0u);
   BOOST_TEST(rig.kernel->entries() == ref.size());
   BOOST_TEST(rig.kernel->counters().moves > 0u);
@@ -696,7 +638,7 @@ BOOST_AUTO_TEST_CASE(idle_cycles_and_back_pressure_at_latency_1_50_200) {
   for (unsigned latency : {1u, 50u, 200u}) {
     Rig<65536> rig(latency);
     Reference ref = half_full(rig, 13 + latency);
-    Pool pool;
+    KeyPool pool;
     for (const auto& kv : ref)
       pool.keys.push_back(kv.first);
     std::mt19937_64 seed_rng(14 + latency);
@@ -711,8 +653,8 @@ BOOST_AUTO_TEST_CASE(idle_cycles_and_back_pressure_at_latency_1_50_200) {
     opt.output_stall = 0.3;
     const MixStats st = run_mix(
         rig, ref, rng, opt,
-        [&pool](std::mt19937_64& r, const Reference& f) { return pool.next_cmd(r, f); },
-        [&pool](std::mt19937_64& r, const Reference& f) { return pool.next_key(r, f); });
+        [&pool](std::mt19937_64& r, const Reference&) { return pool.next_cmd(r); },
+        [&pool](std::mt19937_64& r, const Reference&) { return pool.next_key(r); });
     BOOST_TEST(st.lookups > 18000u);
     BOOST_TEST(st.hits > 6000u);
     BOOST_TEST(st.commands > 500u);

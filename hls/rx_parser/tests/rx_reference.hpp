@@ -252,6 +252,15 @@ inline std::string describe(const RxParsed& p) {
 }
 
 // ---------------------------------------------------------------------------
+// The frames of a capture in tests/data.
+inline std::vector<Frame> read_frames(const std::string& name) {
+  std::vector<Frame> frames;
+  for (auto& f : dev::read_pcap(std::string(TANDEM_TEST_DATA_DIR) + "/" + name)) {
+    frames.push_back(std::move(f.bytes));
+  }
+  return frames;
+}
+
 // Frames scapy built (tests/data/make_scapy_frames.py): a pcap and a text file
 // with one line per frame, "<layer> <error> <note>" for the malformed set and
 // "<exact|reparse> <note>" for the valid one.
@@ -462,6 +471,60 @@ inline Frame random_l4_frame(std::mt19937_64& rng, wire::IpProtocol protocol,
   const Frame options = random_bytes(rng, ip_options_len);
   return ethernet_frame(static_cast<std::uint16_t>(wire::EtherType::ipv4),
                         ipv4_packet(ip, options, segment, mode));
+}
+
+// Random bytes of every length from a bare Ethernet header to 300 bytes, 24
+// frames a length, shaped more and more like IPv4/TCP/UDP (plausible IPv4:
+// version 4, IHL mostly in range, total length mostly matching the frame or
+// its padding, rarely a fragment; TCP data offset mostly within the segment,
+// UDP length mostly right) so that every check of the parser is reached both
+// ways.
+inline std::vector<Frame> random_frames_14_to_300(std::mt19937_64& rng) {
+  std::vector<Frame> frames;
+  for (std::size_t len = kEth; len <= 300; ++len) {
+    for (int variant = 0; variant < 24; ++variant) {
+      Frame f = random_bytes(rng, len);
+      const int shape = variant % 6;
+      if (shape == 0) {
+        frames.push_back(std::move(f));
+        continue;
+      }
+      if (shape == 1) {
+        wire::store_be16(f, 12, static_cast<std::uint16_t>(wire::EtherType::arp));
+        if (len >= 20 && rng() % 2) {
+          wire::store_u8(f, 18, 6);
+          wire::store_u8(f, 19, 4);
+        }
+        frames.push_back(std::move(f));
+        continue;
+      }
+      wire::store_be16(f, 12, static_cast<std::uint16_t>(wire::EtherType::ipv4));
+      const std::size_t l3_len = len - kEth;
+      if (shape >= 3 && l3_len >= 20) {
+        const unsigned ihl = rng() % 4 ? 5 + rng() % 11 : rng() % 16;
+        wire::store_u8(f, kEth, static_cast<std::uint8_t>(0x40 | ihl));
+        const std::size_t total =
+            rng() % 4 ? l3_len - (rng() % 3 == 0 ? rng() % 8 : 0) : rng() % (l3_len + 8);
+        wire::store_be16(f, kEth + 2, static_cast<std::uint16_t>(total));
+        wire::store_be16(f, kEth + 6, rng() % 8 ? 0x4000 : static_cast<std::uint16_t>(rng()));
+        static constexpr std::uint8_t kProtocols[] = {1, 6, 17, 6, 17, 47};
+        wire::store_u8(f, kEth + 9, kProtocols[rng() % 6]);
+        const std::size_t l4 = kEth + ihl * 4;
+        const std::size_t segment = total > ihl * 4 ? total - ihl * 4 : 0;
+        if (shape >= 4 && l4 + 14 <= len) {
+          const unsigned doff = rng() % 4 ? 5 + rng() % 11 : rng() % 16;
+          wire::store_u8(f, l4 + 12, static_cast<std::uint8_t>(doff << 4));
+          if (wire::load_u8(f, kEth + 9) == 17) {
+            wire::store_be16(
+                f, l4 + 4,
+                static_cast<std::uint16_t>(rng() % 3 ? segment : segment + rng() % 5 - 2));
+          }
+        }
+      }
+      frames.push_back(std::move(f));
+    }
+  }
+  return frames;
 }
 
 }  // namespace tandem::hls_test

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Two Stacks on `soft` devices joined by the link model, on virtual time: the
+// Two Stacks on NICs joined by the link model, on virtual time: the
 // deterministic world host tests run in. Stack A is 10.0.0.1, B 10.0.0.2.
+// The NICs are `soft` devices (World), or any device that attaches to a link
+// end the same way — the `sim` backend's RTL runs the same cases
+// (sim/verilator/tests/sim_stack_test.cpp).
 #pragma once
 
 #include <chrono>
@@ -28,11 +31,12 @@ inline StackConfig world_config(wire::Ipv4Address addr, std::uint8_t mac_last, s
   return c;
 }
 
-class World {
+template <typename Nic>
+class BasicWorld {
  public:
-  explicit World(const sim::LinkConfig& link = {}, std::uint64_t seed = 1)
-      : World(link, world_config(kAddrA, 1, seed), world_config(kAddrB, 2, seed)) {}
-  World(const sim::LinkConfig& link, const StackConfig& a, const StackConfig& b)
+  explicit BasicWorld(const sim::LinkConfig& link = {}, std::uint64_t seed = 1)
+      : BasicWorld(link, world_config(kAddrA, 1, seed), world_config(kAddrB, 2, seed)) {}
+  BasicWorld(const sim::LinkConfig& link, const StackConfig& a, const StackConfig& b)
       : link_(link),
         dev_a_(link_, sim::LinkEnd::a),
         dev_b_(link_, sim::LinkEnd::b),
@@ -42,8 +46,8 @@ class World {
   Stack& a() { return a_; }
   Stack& b() { return b_; }
   sim::Link& link() { return link_; }
-  sim::SoftDevice& dev_a() { return dev_a_; }
-  sim::SoftDevice& dev_b() { return dev_b_; }
+  Nic& dev_a() { return dev_a_; }
+  Nic& dev_b() { return dev_b_; }
   Instant now() const { return now_; }
 
   // Runs the world event by event until `done()` holds or `limit` of virtual
@@ -56,6 +60,8 @@ class World {
         if (t && (!next || *t < *next)) next = t;
       };
       consider(link_.next_delivery());
+      consider(dev_a_.next_event());  // a device with work of its own in flight
+      consider(dev_b_.next_event());
       consider(a_.poll_at());
       consider(b_.poll_at());
       if (!next || *next > end) {
@@ -84,10 +90,12 @@ class World {
 
   Instant now_{};
   sim::Link link_;
-  sim::SoftDevice dev_a_;
-  sim::SoftDevice dev_b_;
+  Nic dev_a_;
+  Nic dev_b_;
   Stack a_;
   Stack b_;
 };
+
+using World = BasicWorld<sim::SoftDevice>;
 
 }  // namespace tandem::stack::test

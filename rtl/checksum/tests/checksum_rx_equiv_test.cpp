@@ -22,6 +22,7 @@
 
 #include "Vchecksum_rx.h"
 #include "hls/checksum/checksum.hpp"
+#include "hls/checksum/tests/checksum_vectors.hpp"
 #include "hls/rx_parser/rx_parser.hpp"
 #include "hls/rx_parser/tests/rx_reference.hpp"
 #include "host/dev/pcap.hpp"
@@ -223,75 +224,12 @@ Tally check_equivalent(const std::vector<Frame>& frames, const Pace& pace, doubl
   return check_equivalent(inputs_for(frames), pace, lag, seed);
 }
 
-void flip_random_bit(Frame& f, std::mt19937_64& rng) {
-  const std::size_t bit = rng() % (8 * f.size());
-  f[bit / 8] ^= static_cast<std::byte>(1u << (bit % 8));
-}
-
-void refresh_ipv4_checksum(Frame& f) {
-  const std::size_t header_len = std::size_t{wire::load_u8(f, kEth) & 0x0fu} * 4;
-  wire::store_be16(f, kEth + 10, 0);
-  wire::store_be16(f, kEth + 10,
-                   wire::internet_checksum(wire::ByteSpan(f).subspan(kEth, header_len)));
-}
-
-// The HLS test's mix: every kind of frame the engine verifies or leaves alone.
-std::vector<Frame> assorted_frames(std::mt19937_64& rng, int count) {
-  std::vector<Frame> frames;
-  for (int i = 0; i < count; ++i) {
-    const auto protocol = static_cast<wire::IpProtocol>(std::array{1, 6, 17}[rng() % 3]);
-    const std::size_t payload = rng() % 4 ? rng() % 200 : rng() % 3000;
-    Frame f =
-        random_l4_frame(rng, protocol, payload, 4 * (rng() % 11), wire::ChecksumMode::software);
-    switch (rng() % 10) {
-      case 0:  // UDP sent without a checksum (RFC 768)
-        if (protocol == wire::IpProtocol::udp) {
-          const std::size_t l4 = kEth + std::size_t{wire::load_u8(f, kEth) & 0x0fu} * 4;
-          wire::store_be16(f, l4 + 6, 0);
-        }
-        break;
-      case 1:  // a fragment: the header is verified, the L4 checksum not
-        wire::store_be16(f, kEth + 6, rng() % 2 ? 0x2000 : 0x0010);
-        refresh_ipv4_checksum(f);
-        break;
-      case 2:  // Ethernet padding after the datagram
-        for (int n = 0; n < 1 + static_cast<int>(rng() % 20); ++n) {
-          f.push_back(static_cast<std::byte>(rng()));
-        }
-        break;
-      case 3:  // an IPv4 protocol the engine does not know
-        wire::store_u8(f, kEth + 9, 47);
-        refresh_ipv4_checksum(f);
-        break;
-      case 4: {  // ARP
-        Frame arp(kEth + wire::kArpPacketLen);
-        wire::ArpRepr{}.emit(wire::MutableByteSpan(arp).subspan(kEth));
-        wire::store_be16(arp, 12, static_cast<std::uint16_t>(wire::EtherType::arp));
-        f = arp;
-        break;
-      }
-      default:
-        break;
-    }
-    frames.push_back(std::move(f));
-  }
-  return frames;
-}
-
-std::vector<Frame> linux_frames() {
-  std::vector<Frame> frames;
-  for (auto& f : dev::read_pcap(std::string(TANDEM_TEST_DATA_DIR) + "/linux_frames.pcap")) {
-    frames.push_back(std::move(f.bytes));
-  }
-  return frames;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(captured_frames)
 
 BOOST_AUTO_TEST_CASE(linux_frames_clean_and_with_one_bit_flipped) {
-  const auto frames = linux_frames();
+  const auto frames = read_frames("linux_frames.pcap");
   BOOST_REQUIRE(!frames.empty());
   const Tally clean = check_equivalent(frames, kPaces[4], 0.7, 20);
   BOOST_TEST(clean.l4_good > 0);

@@ -19,6 +19,7 @@
 #include "Vchecksum_tx.h"
 #include "contract/nic_contract.hpp"
 #include "hls/checksum/checksum.hpp"
+#include "hls/checksum/tests/checksum_vectors.hpp"
 #include "hls/rx_parser/tests/rx_reference.hpp"
 #include "rtl/tb/axis_bench.hpp"
 
@@ -178,36 +179,6 @@ std::size_t beats_changed(const Inputs& in, const Output& out) {
   for (std::size_t i = 0; i < in.beats.size(); ++i)
     n += !rtl_tb::same_beat(in.beats[i], out.beats[i]);
   return n;
-}
-
-std::size_t l4_checksum_at(const Frame& frame) {
-  const std::size_t l4 = kEth + std::size_t{wire::load_u8(frame, kEth) & 0x0fu} * 4;
-  return l4 + (wire::load_u8(frame, kEth + 9) == 6 ? 16 : 6);
-}
-
-// The HLS test's frames: TCP or UDP of exactly `length` bytes (>= 54),
-// checksum fields zero as the host leaves them, IPv4 and TCP options when
-// they fit.
-Frame random_tx_frame(std::mt19937_64& rng, std::size_t length) {
-  const bool tcp = rng() % 2 == 0;
-  const wire::Ipv4Repr ip = random_ipv4(rng, tcp ? wire::IpProtocol::tcp : wire::IpProtocol::udp);
-  std::size_t ip_options = rng() % 3 == 0 ? 4 * (rng() % 11) : 0;
-  wire::TcpRepr t = random_tcp(rng);
-  if (rng() % 2) t.options = {};
-  std::size_t l4_header = tcp ? t.header_len() : wire::kUdpHeaderLen;
-  if (kEth + 20 + ip_options + l4_header > length) {
-    ip_options = 0;
-    t.options = {};
-    l4_header = tcp ? t.header_len() : wire::kUdpHeaderLen;
-  }
-  const Frame payload = random_bytes(rng, length - (kEth + 20 + ip_options + l4_header));
-  const Frame segment =
-      tcp ? tcp_segment(t, payload, ip.src, ip.dst, wire::ChecksumMode::offloaded)
-          : udp_datagram(static_cast<std::uint16_t>(rng()), static_cast<std::uint16_t>(rng()),
-                         payload, ip.src, ip.dst, wire::ChecksumMode::offloaded);
-  return ethernet_frame(
-      static_cast<std::uint16_t>(wire::EtherType::ipv4),
-      ipv4_packet(ip, random_bytes(rng, ip_options), segment, wire::ChecksumMode::offloaded));
 }
 
 }  // namespace

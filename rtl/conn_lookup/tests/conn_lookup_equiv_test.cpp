@@ -36,6 +36,7 @@
 #include "Vconn_lookup_tb.h"
 #include "hls/conn_lookup/conn_lookup.hpp"
 #include "hls/conn_lookup/table_memory.hpp"
+#include "hls/conn_lookup/tests/conn_lookup_vectors.hpp"
 #include "rtl/tb/axis_bench.hpp"
 
 namespace {
@@ -56,37 +57,12 @@ constexpr std::uint32_t kCapacity = std::uint32_t{kSlotsPerBucket} << kLog2Bucke
 using Kernel = ConnLookup<kCapacity>;
 static_assert(Kernel::kLog2Buckets == kLog2Buckets, "HLS and RTL tables of one size");
 
-struct KeyHash {
-  std::size_t operator()(const FlowKey4& k) const {
-    std::size_t h = std::hash<std::uint64_t>{}((std::uint64_t{k.remote_ip} << 32) | k.local_ip);
-    h ^= std::hash<std::uint32_t>{}((std::uint32_t{k.remote_port} << 16) | k.local_port) +
-         0x9e3779b9 + (h << 6) + (h >> 2);
-    return h;
-  }
-};
-using Reference = std::unordered_map<FlowKey4, ConnectionId, KeyHash>;
-
-FlowKey4 random_key(std::mt19937_64& rng) {
-  const std::uint64_t a = rng();
-  const std::uint64_t b = rng();
-  return FlowKey4{static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(a >> 32),
-                  static_cast<std::uint16_t>(b), static_cast<std::uint16_t>(b >> 16)};
-}
-
-FlowCommand insert_cmd(const FlowKey4& key, ConnectionId id) {
-  FlowCommand c;
-  c.op = FlowOp::insert;
-  c.key = key;
-  c.conn_id = id;
-  return c;
-}
-
-FlowCommand remove_cmd(const FlowKey4& key) {
-  FlowCommand c;
-  c.op = FlowOp::remove;
-  c.key = key;
-  return c;
-}
+using tandem::hls_test::insert_cmd;
+using tandem::hls_test::KeyPool;
+using tandem::hls_test::make_pool;
+using tandem::hls_test::random_key;
+using tandem::hls_test::Reference;
+using tandem::hls_test::remove_cmd;
 
 // One operation of a phase: a command or a lookup, each stream's in order.
 struct Op {
@@ -625,56 +601,15 @@ void prefill(HlsSide& hls, RtlSide& rtl, Reference& ref, const std::vector<FlowC
   BOOST_TEST(r.reads == hls.mem.reads() - reads);
 }
 
-// Keys some of which are live: commands pick from them so that `exists` and
-// `not_found` come up often (the HLS test's Pool), with a share of malformed
-// commands; lookups mix pool keys with keys never inserted.
-struct Pool {
-  std::vector<FlowKey4> keys;
-  ConnectionId next_id = 1;
-  double insert_share = 0.5;
-  double malformed_share = 0.0;
-
-  FlowCommand next_cmd(std::mt19937_64& rng) {
-    std::uniform_real_distribution<double> u(0, 1);
-    const FlowKey4& k = keys[rng() % keys.size()];
-    FlowCommand c = u(rng) < insert_share ? insert_cmd(k, next_id++) : remove_cmd(k);
-    if (u(rng) < malformed_share) {
-      switch (rng() % 3) {
-        case 0:
-          c = insert_cmd(k, kLookupMiss);
-          break;
-        case 1:
-          c.family = static_cast<AddressFamily>(6);
-          break;
-        default:
-          c.op = static_cast<FlowOp>(2 + rng() % 250);
-          break;
-      }
-    }
-    return c;
-  }
-  FlowKey4 next_key(std::mt19937_64& rng) {
-    if (rng() % 4 == 0) return random_key(rng);
-    return keys[rng() % keys.size()];
-  }
-  std::vector<Op> mix(std::mt19937_64& rng, std::size_t n, double command_share) {
-    std::vector<Op> ops;
-    std::uniform_real_distribution<double> u(0, 1);
-    for (std::size_t i = 0; i < n; ++i)
-      ops.push_back(u(rng) < command_share ? cmd_op(next_cmd(rng)) : lookup_op(next_key(rng)));
-    return tagged(ops);
-  }
-};
-
-Pool make_pool(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  Pool p;
-  Reference seen;
-  while (p.keys.size() < n) {
-    const FlowKey4 k = random_key(rng);
-    if (seen.emplace(k, 0).second) p.keys.push_back(k);
-  }
-  return p;
+// A mix of n operations from the pool (the HLS test's Pool), commands with
+// probability command_share, tagged.
+std::vector<Op> mix(KeyPool& pool, std::mt19937_64& rng, std::size_t n, double command_share) {
+  std::vector<Op> ops;
+  std::uniform_real_distribution<double> u(0, 1);
+  for (std::size_t i = 0; i < n; ++i)
+    ops.push_back(u(rng) < command_share ? cmd_op(pool.next_cmd(rng))
+                                         : lookup_op(pool.next_key(rng)));
+  return tagged(ops);
 }
 
 // Every key of `keys` looked up, both sides at full speed: one order, so the
@@ -700,7 +635,7 @@ BOOST_AUTO_TEST_CASE(random_mix_near_80_percent_load) {
   RtlSide rtl(cfg, 4);
   Reference ref;
   std::mt19937_64 rng(4);
-  Pool pool = make_pool(kCapacity * 17 / 16, 5);
+  KeyPool pool = make_pool(kCapacity * 17 / 16, 5);
   std::vector<FlowCommand> fill;
   for (const FlowKey4& k : pool.keys) {
     if (rng() % 4 != 0) fill.push_back(insert_cmd(k, pool.next_id++));
@@ -710,7 +645,7 @@ BOOST_AUTO_TEST_CASE(random_mix_near_80_percent_load) {
   pool.insert_share = 0.75;
   pool.malformed_share = 0.01;
   const Pace pace{0.8, 0.8, false};
-  const std::vector<Op> ops = pool.mix(rng, 30000, 0.5);
+  const std::vector<Op> ops = mix(pool, rng, 30000, 0.5);
   const Counts n = run_phase(hls, rtl, ref, ops, pace, pace, 6);
   BOOST_TEST_MESSAGE("mix: " << ops.size() << " operations, " << n.hits << " hits, " << n.exists
                              << " exists, " << n.not_found << " not_found, " << n.rejected
@@ -733,7 +668,7 @@ BOOST_AUTO_TEST_CASE(commands_at_latency_200_under_back_pressure) {
   RtlSide rtl(cfg, 200);
   Reference ref;
   std::mt19937_64 rng(6);
-  Pool pool = make_pool(kCapacity * 17 / 16, 7);
+  KeyPool pool = make_pool(kCapacity * 17 / 16, 7);
   std::vector<FlowCommand> fill;
   for (const FlowKey4& k : pool.keys) {
     if (rng() % 5 != 0) fill.push_back(insert_cmd(k, pool.next_id++));
@@ -741,7 +676,7 @@ BOOST_AUTO_TEST_CASE(commands_at_latency_200_under_back_pressure) {
   prefill(hls, rtl, ref, fill);
   pool.insert_share = 0.8;
   const Pace pace{0.5, 0.4, false};
-  const std::vector<Op> ops = pool.mix(rng, 3000, 0.7);
+  const std::vector<Op> ops = mix(pool, rng, 3000, 0.7);
   const std::uint64_t moves = hls.kernel->counters().moves;
   const Counts n = run_phase(hls, rtl, ref, ops, pace, pace, 8);
   BOOST_TEST_MESSAGE("latency 200: moves " << hls.kernel->counters().moves - moves << ", live "
@@ -763,7 +698,7 @@ BOOST_AUTO_TEST_CASE(one_order_at_latency_1_50_200) {
     RtlSide rtl(cfg, latency);
     Reference ref;
     std::mt19937_64 rng(13 + latency);
-    Pool pool = make_pool(kCapacity / 2 + 1000, 14 + latency);
+    KeyPool pool = make_pool(kCapacity / 2 + 1000, 14 + latency);
     std::vector<FlowCommand> fill;
     for (std::size_t i = 0; i < kCapacity / 2; ++i)
       fill.push_back(insert_cmd(pool.keys[i], pool.next_id++));
@@ -772,7 +707,7 @@ BOOST_AUTO_TEST_CASE(one_order_at_latency_1_50_200) {
     // before them still in the pipeline.
     pool.malformed_share = 0.2;
     const Pace pace{0.7, 0.7, true};
-    const std::vector<Op> ops = pool.mix(rng, 6000, 0.05);
+    const std::vector<Op> ops = mix(pool, rng, 6000, 0.05);
     const Counts n = run_phase(hls, rtl, ref, ops, pace, pace, 15 + latency);
     BOOST_TEST_MESSAGE("latency " << latency << ": " << n.hits << " hits");
     BOOST_TEST(n.hits > 2000u);
@@ -830,7 +765,7 @@ BOOST_AUTO_TEST_CASE(fill_until_full_then_drain) {
     RtlSide rtl(cfg, 3);
     Reference ref;
     std::mt19937_64 rng(8 + s.stash + s.bfs);
-    Pool pool = make_pool(kCapacity + 256, 9 + s.stash + s.bfs);
+    KeyPool pool = make_pool(kCapacity + 256, 9 + s.stash + s.bfs);
     // In rounds, until an insert is refused.
     std::size_t next = 0;
     FlowKey4 refused{};
@@ -942,7 +877,7 @@ BOOST_AUTO_TEST_CASE(crowded_buckets_and_shared_fingerprints) {
       n += !fingerprint[f];
       fingerprint[f] = true;
     }
-    Pool pool;
+    KeyPool pool;
     find_keys(
         rng, cfg,
         [&](std::uint32_t p, std::uint32_t f) { return primary[p] && (f == 0 || fingerprint[f]); },
@@ -954,7 +889,7 @@ BOOST_AUTO_TEST_CASE(crowded_buckets_and_shared_fingerprints) {
     pool.insert_share = 0.7;
     const Pace pace{0.7, 0.7, false};
     for (int round = 0; round < 6; ++round) {
-      run_phase(hls, rtl, ref, pool.mix(rng, 200, 0.5), pace, pace, 50 + round);
+      run_phase(hls, rtl, ref, mix(pool, rng, 200, 0.5), pace, pace, 50 + round);
       compare_state(hls, rtl, ref);
     }
     BOOST_TEST_MESSAGE("crowded " << crowd.primaries << " x " << crowd.fingerprints << ": live "
@@ -1061,7 +996,7 @@ BOOST_AUTO_TEST_CASE(churn_at_95_percent_load) {
   Reference ref;
   std::mt19937_64 rng(95);
   const std::size_t load = kCapacity * 95 / 100;
-  Pool pool = make_pool(load + 800, 96);
+  KeyPool pool = make_pool(load + 800, 96);
   std::vector<FlowCommand> fill;
   for (std::size_t i = 0; i < load; ++i)
     fill.push_back(insert_cmd(pool.keys[i], pool.next_id++));
@@ -1104,7 +1039,7 @@ BOOST_AUTO_TEST_CASE(one_lookup_per_cycle_at_latency_1_50_200) {
   HlsSide hls(cfg, 1);
   RtlSide rtl(cfg, 1);
   Reference ref;
-  Pool pool = make_pool(kCapacity / 2, 11);
+  KeyPool pool = make_pool(kCapacity / 2, 11);
   std::vector<FlowCommand> fill;
   for (const FlowKey4& k : pool.keys)
     fill.push_back(insert_cmd(k, pool.next_id++));
@@ -1147,13 +1082,13 @@ BOOST_AUTO_TEST_CASE(a_waiting_command_lets_sixteen_lookups_pass) {
   RtlSide rtl(cfg, 30);
   Reference ref;
   std::mt19937_64 rng(60);
-  Pool pool = make_pool(kCapacity / 2, 61);
+  KeyPool pool = make_pool(kCapacity / 2, 61);
   std::vector<FlowCommand> fill;
   for (std::size_t i = 0; i < pool.keys.size(); i += 2)
     fill.push_back(insert_cmd(pool.keys[i], pool.next_id++));
   prefill(hls, rtl, ref, fill);
   Trace h, r;
-  run_phase(hls, rtl, ref, pool.mix(rng, 4000, 0.02), Pace{}, Pace{}, 62, &r, &h);
+  run_phase(hls, rtl, ref, mix(pool, rng, 4000, 0.02), Pace{}, Pace{}, 62, &r, &h);
   BOOST_TEST(h.most_lookups_past_a_command == kLookupQuantum);
   BOOST_TEST(r.most_lookups_past_a_command == kLookupQuantum);
   compare_state(hls, rtl, ref);

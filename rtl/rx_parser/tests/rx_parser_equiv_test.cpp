@@ -193,70 +193,11 @@ std::vector<RxParsed> check_equivalent(const std::vector<Frame>& frames, const P
   return check_equivalent(beats_of(frames), pace, seed);
 }
 
-std::vector<Frame> read_frames(const std::string& name) {
-  std::vector<Frame> frames;
-  for (auto& f : dev::read_pcap(std::string(TANDEM_TEST_DATA_DIR) + "/" + name)) {
-    frames.push_back(std::move(f.bytes));
-  }
-  return frames;
-}
-
 std::map<ParseStatus, int> status_histogram(const std::vector<RxParsed>& parsed) {
   std::map<ParseStatus, int> h;
   for (const auto& p : parsed)
     ++h[p.meta.parse];
   return h;
-}
-
-// The random-bytes generator of the HLS test: every length from a bare
-// Ethernet header to 300 bytes, shaped more and more like IPv4/TCP/UDP so
-// that every check is reached both ways.
-std::vector<Frame> random_frames_14_to_300(std::mt19937_64& rng) {
-  std::vector<Frame> frames;
-  for (std::size_t len = kEth; len <= 300; ++len) {
-    for (int variant = 0; variant < 24; ++variant) {
-      Frame f = random_bytes(rng, len);
-      const int shape = variant % 6;
-      if (shape == 0) {
-        frames.push_back(std::move(f));
-        continue;
-      }
-      if (shape == 1) {
-        wire::store_be16(f, 12, static_cast<std::uint16_t>(wire::EtherType::arp));
-        if (len >= 20 && rng() % 2) {
-          wire::store_u8(f, 18, 6);
-          wire::store_u8(f, 19, 4);
-        }
-        frames.push_back(std::move(f));
-        continue;
-      }
-      wire::store_be16(f, 12, static_cast<std::uint16_t>(wire::EtherType::ipv4));
-      const std::size_t l3_len = len - kEth;
-      if (shape >= 3 && l3_len >= 20) {
-        const unsigned ihl = rng() % 4 ? 5 + rng() % 11 : rng() % 16;
-        wire::store_u8(f, kEth, static_cast<std::uint8_t>(0x40 | ihl));
-        const std::size_t total =
-            rng() % 4 ? l3_len - (rng() % 3 == 0 ? rng() % 8 : 0) : rng() % (l3_len + 8);
-        wire::store_be16(f, kEth + 2, static_cast<std::uint16_t>(total));
-        wire::store_be16(f, kEth + 6, rng() % 8 ? 0x4000 : static_cast<std::uint16_t>(rng()));
-        static constexpr std::uint8_t kProtocols[] = {1, 6, 17, 6, 17, 47};
-        wire::store_u8(f, kEth + 9, kProtocols[rng() % 6]);
-        const std::size_t l4 = kEth + ihl * 4;
-        const std::size_t segment = total > ihl * 4 ? total - ihl * 4 : 0;
-        if (shape >= 4 && l4 + 14 <= len) {
-          const unsigned doff = rng() % 4 ? 5 + rng() % 11 : rng() % 16;
-          wire::store_u8(f, l4 + 12, static_cast<std::uint8_t>(doff << 4));
-          if (wire::load_u8(f, kEth + 9) == 17) {
-            wire::store_be16(
-                f, l4 + 4,
-                static_cast<std::uint16_t>(rng() % 3 ? segment : segment + rng() % 5 - 2));
-          }
-        }
-      }
-      frames.push_back(std::move(f));
-    }
-  }
-  return frames;
 }
 
 }  // namespace

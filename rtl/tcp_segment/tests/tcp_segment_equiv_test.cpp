@@ -27,6 +27,7 @@
 #include "contract/nic_contract.hpp"
 #include "hls/common/beats.hpp"
 #include "hls/tcp_segment/tcp_segment.hpp"
+#include "hls/tcp_segment/tests/tso_vectors.hpp"
 #include "host/wire/checksum.hpp"
 #include "host/wire/ethernet.hpp"
 #include "host/wire/ipv4.hpp"
@@ -48,185 +49,18 @@ constexpr std::size_t kEth = tw::kEthernetHeaderLen;
 // ---------------------------------------------------------------------------
 // Jobs
 
-struct Shape {
-  std::size_t ip_options = 0;  // bytes, a multiple of 4, at most 40
-  tw::TcpOptions tcp_options;
-  std::uint16_t ip_id = 0x2000;
-  std::uint32_t seq = 5'000'000;
-  std::uint8_t flags = tw::tcp_flag::ack | tw::tcp_flag::psh;
-  std::uint8_t dscp_ecn = 0;
-  std::uint8_t tcp_reserved = 0;  // low nibble of TCP byte 12
-};
-
-constexpr tw::Ipv4Address kSrc = tw::Ipv4Address::from_octets(172, 16, 0, 9);
-constexpr tw::Ipv4Address kDst = tw::Ipv4Address::from_octets(10, 20, 30, 40);
-
-// Ethernet + IPv4 (options written field by field) + TCP from TcpRepr. The
-// fields every segment rewrites hold junk, so nothing may trust them.
-Bytes make_template(const Shape& s, std::mt19937_64& rng) {
-  tw::TcpRepr tcp;
-  tcp.src_port = static_cast<std::uint16_t>(rng());
-  tcp.dst_port = 80;
-  tcp.seq = tw::SeqNum(s.seq);
-  tcp.ack = tw::SeqNum(static_cast<std::uint32_t>(rng()));
-  tcp.flags = s.flags;
-  tcp.window = static_cast<std::uint16_t>(rng());
-  tcp.options = s.tcp_options;
-  const std::size_t ip_len = tw::kIpv4MinHeaderLen + s.ip_options;
-  Bytes f(kEth + ip_len + tcp.header_len());
-
-  tw::EthernetRepr eth;
-  eth.dst = {{0x02, 0x10, 0x20, 0x30, 0x40, 0x50}};
-  eth.src = {{0x02, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e}};
-  eth.ethertype = static_cast<std::uint16_t>(tw::EtherType::ipv4);
-  eth.emit(f);
-
-  const tw::MutableByteSpan ip = tw::MutableByteSpan(f).subspan(kEth, ip_len);
-  tw::store_u8(ip, 0, static_cast<std::uint8_t>(0x40 | (ip_len / 4)));
-  tw::store_u8(ip, 1, s.dscp_ecn);
-  tw::store_be16(ip, 2, static_cast<std::uint16_t>(rng()));
-  tw::store_be16(ip, 4, s.ip_id);
-  tw::store_be16(ip, 6, 0x4000);
-  tw::store_u8(ip, 8, 64);
-  tw::store_u8(ip, 9, static_cast<std::uint8_t>(tw::IpProtocol::tcp));
-  tw::store_be16(ip, 10, static_cast<std::uint16_t>(rng()));
-  tw::store_be32(ip, 12, kSrc.value);
-  tw::store_be32(ip, 16, kDst.value);
-  for (std::size_t i = tw::kIpv4MinHeaderLen; i < ip_len; ++i) {
-    tw::store_u8(ip, i, static_cast<std::uint8_t>(rng()));
-  }
-
-  const tw::MutableByteSpan l4 = tw::MutableByteSpan(f).subspan(kEth + ip_len);
-  tcp.emit(l4, kSrc, kDst, tw::ChecksumMode::offloaded);
-  tw::store_u8(l4, 12, static_cast<std::uint8_t>(tw::load_u8(l4, 12) | (s.tcp_reserved & 0x0f)));
-  tw::store_be16(l4, 16, static_cast<std::uint16_t>(rng()));
-  return f;
-}
-
-tw::TcpOptions timestamps() {
-  tw::TcpOptions o;
-  o.timestamps = tw::TcpTimestamps{0x11223344, 0x55667788};
-  return o;
-}
-
-tw::TcpOptions random_tcp_options(std::mt19937_64& rng) {
-  tw::TcpOptions o;
-  switch (rng() % 5) {
-    case 0:
-      break;
-    case 1:
-      o = timestamps();
-      break;
-    case 2:  // timestamps and three SACK blocks: a 60-byte TCP header
-      o = timestamps();
-      o.sack_count = 3;
-      for (std::size_t i = 0; i < 3; ++i) {
-        const auto left = static_cast<std::uint32_t>(rng());
-        o.sack_blocks[i] = {tw::SeqNum(left), tw::SeqNum(left + 500)};
-      }
-      break;
-    case 3:
-      o.mss = 1460;
-      o.window_scale = 7;
-      o.sack_permitted = true;
-      o.timestamps = tw::TcpTimestamps{static_cast<std::uint32_t>(rng()), 0};
-      break;
-    default:
-      o.window_scale = 3;
-      o.sack_permitted = true;
-      break;
-  }
-  return o;
-}
-
-Shape random_shape(std::mt19937_64& rng) {
-  Shape s;
-  s.ip_options = 4 * (rng() % 11);
-  s.tcp_options = random_tcp_options(rng);
-  // Sequence numbers and IDs close to wrapping, half of the time.
-  s.seq = rng() % 2 == 0 ? static_cast<std::uint32_t>(0xffffffffu - rng() % 100000)
-                         : static_cast<std::uint32_t>(rng());
-  s.ip_id = rng() % 2 == 0 ? static_cast<std::uint16_t>(0xffffu - rng() % 40)
-                           : static_cast<std::uint16_t>(rng());
-  const std::uint8_t extra[] = {0,
-                                tw::tcp_flag::psh,
-                                tw::tcp_flag::fin,
-                                tw::tcp_flag::fin | tw::tcp_flag::psh,
-                                tw::tcp_flag::cwr,
-                                tw::tcp_flag::cwr | tw::tcp_flag::ece,
-                                tw::tcp_flag::cwr | tw::tcp_flag::fin | tw::tcp_flag::psh,
-                                tw::tcp_flag::urg | tw::tcp_flag::fin};
-  s.flags = static_cast<std::uint8_t>(tw::tcp_flag::ack | extra[rng() % 8]);
-  s.dscp_ecn = static_cast<std::uint8_t>(rng() % 3 == 0 ? 0x02 : 0);
-  s.tcp_reserved = static_cast<std::uint8_t>(rng() % 4 == 0 ? 0x1 : 0);
-  return s;
-}
-
-Bytes random_bytes(std::size_t n, std::mt19937_64& rng) {
-  Bytes b(n);
-  for (auto& x : b)
-    x = static_cast<std::byte>(rng());
-  return b;
-}
-
-struct Job {
-  Bytes header;
-  Bytes payload;
-  ct::TsoJob cmd;
-  ct::TxStatus expect = ct::TxStatus::ok;
-  // Streams that disagree with the job word, when a test wants them.
-  std::optional<std::vector<hk::AxisBeat>> header_beats;
-  std::optional<std::vector<hk::AxisBeat>> payload_beats;
-};
-
-Job job(Bytes header, Bytes payload, std::uint16_t mss) {
-  Job j;
-  j.cmd.header_length = static_cast<std::uint16_t>(header.size());
-  j.cmd.payload_length = static_cast<std::uint32_t>(payload.size());
-  j.cmd.mss = mss;
-  j.header = std::move(header);
-  j.payload = std::move(payload);
-  return j;
-}
-
-Job plain_job(std::mt19937_64& rng, std::size_t payload, std::uint16_t mss) {
-  Shape s;
-  s.tcp_options = timestamps();
-  Bytes header = make_template(s, rng);
-  return job(std::move(header), random_bytes(payload, rng), mss);
-}
-
-std::size_t segments(const Job& j) {
-  return j.expect != ct::TxStatus::ok ? 0 : (j.payload.size() + j.cmd.mss - 1) / j.cmd.mss;
-}
-
-std::uint16_t random_mss(std::mt19937_64& rng) {
-  const std::uint16_t common[] = {1, 7, 536, 1448, 1460, 8960};
-  return rng() % 7 < 6 ? common[rng() % 6] : static_cast<std::uint16_t>(1 + rng() % 9000);
-}
-
-// Lengths at the edges: under one MSS, whole multiples, one either side, 64 KiB.
-std::size_t random_length(std::mt19937_64& rng, std::uint16_t mss, std::size_t cap) {
-  std::size_t len = 0;
-  switch (rng() % 5) {
-    case 0:
-      len = 1 + rng() % mss;
-      break;
-    case 1:
-      len = mss * (1 + rng() % 30);
-      break;
-    case 2:
-      len = mss * (1 + rng() % 30) + (rng() % 2 == 0 ? 1 : mss - 1);
-      break;
-    case 3:
-      len = ct::kTsoMaxPayload - rng() % 2;
-      break;
-    default:
-      len = 1 + rng() % ct::kTsoMaxPayload;
-      break;
-  }
-  return std::clamp<std::size_t>(len, 1, cap);
-}
+// The HLS test's jobs (hls/tcp_segment/tests/tso_vectors.hpp).
+using tandem::hls_test::tso::good_job;
+using tandem::hls_test::tso::Job;
+using tandem::hls_test::tso::make_template;
+using tandem::hls_test::tso::random_bytes;
+using tandem::hls_test::tso::random_length;
+using tandem::hls_test::tso::random_mss;
+using tandem::hls_test::tso::random_shape;
+using tandem::hls_test::tso::segment_count;
+using tandem::hls_test::tso::standard_job;
+using tandem::hls_test::tso::TemplateShape;
+using tandem::hls_test::tso::timestamps_only;
 
 // The three input streams of a job list, as both benches are fed them.
 struct Stimulus {
@@ -567,7 +401,7 @@ std::pair<Run, Run> check_equivalent(const std::vector<Job>& jobs, std::uint64_t
   std::size_t expected_frames = 0;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     BOOST_TEST(rtl.statuses[i] == static_cast<unsigned>(jobs[i].expect), "job " << i);
-    expected_frames += segments(jobs[i]);
+    expected_frames += segment_count(jobs[i]);
   }
   BOOST_TEST(rtl.framing_errors == hls.framing_errors);
   BOOST_REQUIRE_EQUAL(rtl.frames.size(), hls.frames.size());
@@ -583,14 +417,14 @@ std::pair<Run, Run> check_equivalent(const std::vector<Job>& jobs, std::uint64_t
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     const Job& j = jobs[i];
     Bytes joined;
-    for (std::size_t k = 0; k < segments(j); ++k, ++f) {
+    for (std::size_t k = 0; k < segment_count(j); ++k, ++f) {
       BOOST_TEST_CONTEXT("job " << i << " (mss " << j.cmd.mss << ", payload " << j.payload.size()
                                 << ")") {
         const Bytes p = read_back(rtl.frames[f], j, k, joined.size());
         joined.insert(joined.end(), p.begin(), p.end());
       }
     }
-    if (payloads_join && segments(j) != 0) {
+    if (payloads_join && segment_count(j) != 0) {
       BOOST_TEST_REQUIRE((joined == j.payload), "job " << i << ": payloads do not join up");
     }
   }
@@ -622,7 +456,7 @@ BOOST_AUTO_TEST_CASE(random_jobs_under_idle_and_backpressure) {
         const std::size_t cap = mss < 64 ? 2500 : ct::kTsoMaxPayload;
         Bytes header = make_template(random_shape(rng), rng);
         jobs.push_back(
-            job(std::move(header), random_bytes(random_length(rng, mss, cap), rng), mss));
+            good_job(std::move(header), random_bytes(random_length(rng, mss, cap), rng), mss));
       }
       check_equivalent(jobs, 200 + p, profiles[p].first, profiles[p].second);
     }
@@ -635,15 +469,15 @@ BOOST_AUTO_TEST_CASE(every_template_length_and_mss_around_beat_edges) {
   std::mt19937_64 rng(102);
   std::vector<Job> jobs;
   for (int shape = 0; shape < 4; ++shape) {
-    Shape s;
-    s.tcp_options = shape == 0 ? tw::TcpOptions{} : timestamps();
+    TemplateShape s;
+    s.tcp_options = shape == 0 ? tw::TcpOptions{} : timestamps_only();
     s.ip_options = shape >= 2 ? 40 : 0;
     if (shape == 3) s.tcp_options.sack_count = 3;
     s.flags = tw::tcp_flag::ack | tw::tcp_flag::cwr | tw::tcp_flag::psh | tw::tcp_flag::fin;
     for (std::uint16_t mss : {1, 7, 63, 64, 65, 127, 1448}) {
       for (std::size_t len : {1, 63, 64, 65, 128, 129, 700, 2000}) {
         Bytes header = make_template(s, rng);
-        jobs.push_back(job(std::move(header), random_bytes(len, rng), mss));
+        jobs.push_back(good_job(std::move(header), random_bytes(len, rng), mss));
       }
     }
   }
@@ -654,13 +488,13 @@ BOOST_AUTO_TEST_CASE(a_full_job_at_mss_one) {
   // 64 KiB in one-byte frames, ID and sequence number both wrapping; the bare
   // 54-byte template makes every frame a single beat, one per cycle.
   std::mt19937_64 rng(103);
-  Shape s;
+  TemplateShape s;
   s.tcp_options = {};
   s.seq = 0xffff0000u;
   s.ip_id = 0xff80;
   s.flags = tw::tcp_flag::ack | tw::tcp_flag::cwr | tw::tcp_flag::fin;
   std::vector<Job> jobs;
-  jobs.push_back(job(make_template(s, rng), random_bytes(ct::kTsoMaxPayload, rng), 1));
+  jobs.push_back(good_job(make_template(s, rng), random_bytes(ct::kTsoMaxPayload, rng), 1));
   const auto [hls, rtl] = check_equivalent(jobs, 400, Traffic{}, Traffic{});
   BOOST_TEST_MESSAGE("MSS 1: " << rtl.beats << " beats in " << rtl.last_beat - rtl.first_beat + 1
                                << " cycles first to last");
@@ -679,20 +513,21 @@ BOOST_AUTO_TEST_CASE(each_bad_job_is_answered_and_the_next_is_unharmed) {
   auto bad = [&](Job j, ct::TxStatus status) {
     j.expect = status;
     jobs.push_back(std::move(j));
-    jobs.push_back(plain_job(rng, 1 + rng() % 4000, static_cast<std::uint16_t>(1 + rng() % 1460)));
+    jobs.push_back(
+        standard_job(rng, 1 + rng() % 4000, static_cast<std::uint16_t>(1 + rng() % 1460)));
   };
   auto patched = [&](std::size_t at, std::uint8_t value) {
-    Job j = plain_job(rng, 2000, 700);
+    Job j = standard_job(rng, 2000, 700);
     j.header[at] = static_cast<std::byte>(value);
     return j;
   };
   const std::size_t l4 = kEth + 20;
 
-  Job mss0 = plain_job(rng, 2000, 700);
+  Job mss0 = standard_job(rng, 2000, 700);
   mss0.cmd.mss = 0;
   bad(mss0, ct::TxStatus::bad_mss);
-  bad(plain_job(rng, 0, 700), ct::TxStatus::payload_too_large);
-  bad(plain_job(rng, ct::kTsoMaxPayload + 1, 1448), ct::TxStatus::payload_too_large);
+  bad(standard_job(rng, 0, 700), ct::TxStatus::payload_too_large);
+  bad(standard_job(rng, ct::kTsoMaxPayload + 1, 1448), ct::TxStatus::payload_too_large);
   bad(patched(12, 0x86), ct::TxStatus::bad_template);       // ethertype
   bad(patched(kEth, 0x65), ct::TxStatus::bad_template);     // IP version 6
   bad(patched(kEth, 0x44), ct::TxStatus::bad_template);     // IHL 4
@@ -700,23 +535,23 @@ BOOST_AUTO_TEST_CASE(each_bad_job_is_answered_and_the_next_is_unharmed) {
   bad(patched(l4 + 12, 0x40), ct::TxStatus::bad_template);  // data offset 4
   bad(patched(l4 + 12, 0x60), ct::TxStatus::bad_template);  // data offset 6: too short
 
-  Job longer = plain_job(rng, 2000, 700);  // header_length 4 past the template
+  Job longer = standard_job(rng, 2000, 700);  // header_length 4 past the template
   longer.header.resize(longer.header.size() + 4);
   longer.cmd.header_length = static_cast<std::uint16_t>(longer.header.size());
   bad(longer, ct::TxStatus::bad_template);
 
-  Job none = plain_job(rng, 2000, 700);
+  Job none = standard_job(rng, 2000, 700);
   none.header.clear();
   none.cmd.header_length = 0;
   bad(none, ct::TxStatus::bad_template);
 
-  Job four_beats = plain_job(rng, 2000, 700);
+  Job four_beats = standard_job(rng, 2000, 700);
   four_beats.header.resize(200);
   four_beats.cmd.header_length = 200;
   bad(four_beats, ct::TxStatus::bad_template);
 
   // The largest segment would overflow the IPv4 total length.
-  bad(plain_job(rng, ct::kTsoMaxPayload, 0xffff), ct::TxStatus::bad_mss);
+  bad(standard_job(rng, ct::kTsoMaxPayload, 0xffff), ct::TxStatus::bad_mss);
 
   // Several faults: MSS first, then the length, then the template.
   Job several = patched(kEth + 9, 17);
@@ -729,9 +564,9 @@ BOOST_AUTO_TEST_CASE(each_bad_job_is_answered_and_the_next_is_unharmed) {
 
   // The largest segment the kernel accepts: one 65,495-byte frame, which must
   // sit whole in the beat FIFO before its checksum is known.
-  Shape bare;
+  TemplateShape bare;
   bare.tcp_options = {};
-  Job widest = job(make_template(bare, rng), random_bytes(65535 - 40, rng), 0xffff);
+  Job widest = good_job(make_template(bare, rng), random_bytes(65535 - 40, rng), 0xffff);
   jobs.push_back(std::move(widest));
 
   check_equivalent(jobs, 500, Traffic{0.2, 0.2}, Traffic{0.2, 0.3});
@@ -741,29 +576,29 @@ BOOST_AUTO_TEST_CASE(streams_that_disagree_with_the_job_word) {
   std::mt19937_64 rng(105);
   std::vector<Job> jobs;
   // Three header beats where the job word says two, tlast on the third.
-  Job three = plain_job(rng, 3000, 1000);
+  Job three = standard_job(rng, 3000, 1000);
   three.expect = ct::TxStatus::bad_template;
   Bytes padded = three.header;
   padded.resize(130);
   three.header_beats = hk::to_beats(padded);
   jobs.push_back(three);
-  jobs.push_back(plain_job(rng, 5000, 1448));
+  jobs.push_back(standard_job(rng, 5000, 1448));
   // tlast early: the rest of the job goes out as zeros.
-  Job early = plain_job(rng, 300, 100);
+  Job early = standard_job(rng, 300, 100);
   auto early_beats = hk::to_beats(early.payload);
   early_beats.resize(2);
   early_beats[1].last = true;
   early.payload_beats = early_beats;
   jobs.push_back(early);
   // tlast late: the extra beat is dropped.
-  Job late = plain_job(rng, 100, 1000);
+  Job late = standard_job(rng, 100, 1000);
   auto late_beats = hk::to_beats(late.payload);
   late_beats[1].last = false;
   late_beats.push_back(late_beats[1]);
   late_beats.back().last = true;
   late.payload_beats = late_beats;
   jobs.push_back(late);
-  jobs.push_back(plain_job(rng, 4000, 536));
+  jobs.push_back(standard_job(rng, 4000, 536));
 
   const auto [hls, rtl] =
       check_equivalent(jobs, 600, Traffic{0.2, 0.2}, Traffic{0.3, 0.3}, /*payloads_join=*/false);
@@ -782,10 +617,10 @@ BOOST_AUTO_TEST_CASE(one_beat_per_cycle_at_mss_1448_and_8960) {
   for (std::uint16_t mss : {1448, 8960}) {
     std::mt19937_64 rng(mss);
     std::vector<Job> one;
-    one.push_back(plain_job(rng, ct::kTsoMaxPayload, mss));
+    one.push_back(standard_job(rng, ct::kTsoMaxPayload, mss));
     std::vector<Job> four;
     for (int i = 0; i < 4; ++i)
-      four.push_back(plain_job(rng, ct::kTsoMaxPayload, mss));
+      four.push_back(standard_job(rng, ct::kTsoMaxPayload, mss));
     const Run single = check_equivalent(one, 700, Traffic{}, Traffic{}).second;
     const auto [hls4, rtl4] = check_equivalent(four, 701, Traffic{}, Traffic{});
     const std::uint64_t stream_cycles = single.last_beat - single.first_beat + 1;

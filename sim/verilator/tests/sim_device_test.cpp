@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <thread>
@@ -278,6 +279,109 @@ BOOST_AUTO_TEST_CASE(no_cycle_is_clocked_while_nothing_is_in_flight) {
   BOOST_TEST(a.cycles() == after);
 }
 
+// What the wire may bring: runts, oversize frames (one longer than the RX
+// frame FIFO), bad checksums and lengths that disagree, each followed by a
+// good frame, all offered back to back. Every frame comes out, in order,
+// flagged as the soft backend (the HLS kernels) flags it and counted as it
+// counts; nothing stalls, nothing stays in flight, and the next good frame
+// goes through.
+BOOST_AUTO_TEST_CASE(bad_wire_input_is_flagged_counted_and_never_stalls) {
+  std::mt19937 rng(7);
+  const auto good = [&](std::size_t payload_len) {
+    return conformance::tcp_frame(conformance::data_segment(static_cast<std::uint32_t>(rng())),
+                                  conformance::random_bytes(rng, payload_len),
+                                  ChecksumMode::software);
+  };
+  auto put16 = [](std::vector<std::byte>& f, std::size_t at, unsigned v) {
+    f[at] = static_cast<std::byte>(v >> 8);
+    f[at + 1] = static_cast<std::byte>(v & 0xff);
+  };
+  constexpr std::size_t kIpLen = kEthernetHeaderLen + 2;        // IPv4 total length
+  constexpr std::size_t kIpChecksum = kEthernetHeaderLen + 10;  // IPv4 header checksum
+  constexpr std::size_t kTcpOffset = kEthernetHeaderLen + 20 + 12;
+
+  std::vector<std::vector<std::byte>> bad;
+  bad.push_back(conformance::random_bytes(rng, 1));   // runts
+  bad.push_back(conformance::random_bytes(rng, 13));  // one byte short of Ethernet
+  bad.push_back(good(100));
+  bad.back().resize(30);            // IPv4 header cut short
+  bad.push_back(good(9019 - 54));   // oversize by one byte
+  bad.push_back(good(20000 - 54));  // jumbo past the MTU
+  bad.push_back(conformance::random_bytes(rng, sim::SimDevice::rx_frame_limit() + 3000));
+  bad.push_back(good(300));
+  bad.back()[200] ^= std::byte{0x01};  // payload bit: TCP checksum bad
+  bad.push_back(good(300));
+  bad.back()[kIpChecksum] ^= std::byte{0x80};  // IPv4 header checksum bad
+  bad.push_back(good(300));
+  put16(bad.back(), kIpLen, 20 + 20 + 300 + 100);  // total length past the frame
+  bad.push_back(good(300));
+  put16(bad.back(), kIpLen, 10);  // total length shorter than the header
+  bad.push_back(good(0));
+  bad.back()[kTcpOffset] = std::byte{0xf0};  // TCP header of 60 bytes in a 20-byte segment
+  bad.push_back(good(40));
+  bad.back().resize(bad.back().size() + 7);  // trailing bytes past total length: fine
+
+  std::vector<std::vector<std::byte>> wire;
+  for (const auto& f : bad) {
+    wire.push_back(f);
+    wire.push_back(good(64));
+  }
+
+  sim::Link soft_link({});
+  sim::SoftDevice soft(soft_link, sim::LinkEnd::b);
+  sim::SimDevice d(std::make_unique<sim::PcapPort>("", ""));
+  for (const auto& f : wire) {
+    soft.on_wire_frame(f, Instant{});
+    d.on_wire_frame(f, Instant{});
+  }
+  d.run_until_idle();
+  BOOST_TEST(!d.in_flight());
+  const auto want = conformance::drain(soft);
+  const auto got = conformance::drain(d);
+  BOOST_TEST_REQUIRE(got.size() == wire.size());
+  BOOST_TEST_REQUIRE(want.size() == wire.size());
+  for (std::size_t i = 0; i < wire.size(); ++i) {
+    BOOST_TEST((got[i].meta == want[i].meta), "RxMeta of frame " << i);
+    const std::size_t whole = std::min(wire[i].size(), sim::SimDevice::rx_frame_limit());
+    BOOST_TEST((got[i].frame == std::vector<std::byte>(wire[i].begin(),
+                                                       wire[i].begin() + static_cast<long>(whole))),
+               "bytes of frame " << i);
+    if (i % 2 == 1) {
+      BOOST_TEST((got[i].meta.parse == c::ParseStatus::ok));
+      BOOST_TEST((got[i].meta.l4_checksum == c::ChecksumStatus::good));
+    }
+  }
+  // The flags the kernels' own tests pin, here through the whole datapath.
+  BOOST_TEST((got[0].meta.parse == c::ParseStatus::runt));
+  BOOST_TEST((got[2].meta.parse == c::ParseStatus::runt));
+  BOOST_TEST((got[4].meta.parse == c::ParseStatus::bad_l3_header));
+  BOOST_TEST((got[6].meta.parse == c::ParseStatus::oversize));
+  BOOST_TEST((got[8].meta.parse == c::ParseStatus::oversize));
+  BOOST_TEST((got[10].meta.parse == c::ParseStatus::oversize));
+  BOOST_TEST((got[12].meta.l4_checksum == c::ChecksumStatus::bad));
+  BOOST_TEST((got[14].meta.l3_checksum == c::ChecksumStatus::bad));
+  BOOST_TEST((got[16].meta.parse == c::ParseStatus::bad_l3_length));
+  BOOST_TEST((got[18].meta.parse == c::ParseStatus::bad_l3_length));
+  BOOST_TEST((got[20].meta.parse == c::ParseStatus::bad_l4_header));
+  BOOST_TEST((got[22].meta.parse == c::ParseStatus::ok));
+  BOOST_TEST((got[22].meta.l4_checksum == c::ChecksumStatus::good));
+
+  const auto stats = d.stats();
+  BOOST_TEST(stats.rx_parse_errors == soft.nic_counters().rx_parse_errors);
+  BOOST_TEST(stats.rx_checksum_bad == soft.nic_counters().rx_checksum_bad);
+  BOOST_TEST(stats.rx_parse_errors >= 9u);
+  BOOST_TEST(stats.rx_checksum_bad >= 2u);
+
+  // And the next good frame goes through on its own.
+  const auto next = good(500);
+  d.on_wire_frame(next, Instant{});
+  const auto after = conformance::drain(d);
+  BOOST_TEST_REQUIRE(after.size() == 1u);
+  BOOST_TEST((after[0].frame == next));
+  BOOST_TEST((after[0].meta.parse == c::ParseStatus::ok));
+  BOOST_TEST(!d.in_flight());
+}
+
 BOOST_AUTO_TEST_CASE(fst_waveform_is_written_when_asked) {
   const auto path = temp_path("tandem-sim.fst");
   {
@@ -290,6 +394,29 @@ BOOST_AUTO_TEST_CASE(fst_waveform_is_written_when_asked) {
   }
   BOOST_TEST(std::filesystem::file_size(path) > 1000u);
   std::filesystem::remove(path);
+
+  // Or from the environment, one file per device, for code that sets no path.
+  const auto prefix = temp_path("tandem-sim-env");
+  ::setenv("TANDEM_SIM_FST", prefix.string().c_str(), 1);
+  {
+    sim::Link link({});
+    sim::SimDevice a(link, sim::LinkEnd::a);
+    sim::SimDevice b(link, sim::LinkEnd::b);
+    a.send_frame(0, conformance::tcp_frame(conformance::data_segment(1), {}), 0);
+    a.advance(instant_from_ns(0));
+  }
+  ::unsetenv("TANDEM_SIM_FST");
+  std::vector<std::filesystem::path> traces;
+  for (const auto& e : std::filesystem::directory_iterator(prefix.parent_path())) {
+    const std::string name = e.path().filename().string();
+    if (name.starts_with(prefix.filename().string() + "-") && name.ends_with(".fst"))
+      traces.push_back(e.path());
+  }
+  BOOST_TEST(traces.size() == 2u);
+  for (const auto& t : traces) {
+    BOOST_TEST(std::filesystem::file_size(t) > 1000u);
+    std::filesystem::remove(t);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

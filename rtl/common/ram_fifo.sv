@@ -3,10 +3,10 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-// tcp_segment_fifo: the FIFOs between the TSO engine's stages. A first-word-
-// fall-through queue over an inferred simple dual-port RAM whose read port is
-// registered, so that synthesis maps a large one to block RAM (or UltraRAM) and
-// a small one to distributed RAM.
+// ram_fifo: a first-word-fall-through queue over an inferred simple dual-port
+// RAM whose read port is registered, so that synthesis maps a large one to
+// block RAM (or UltraRAM) and a small one to distributed RAM: the FIFOs between
+// tcp_segment's stages and the frame and metadata FIFOs of nic_rx_steer.
 //
 // The read register is the head of the queue: m_data/m_valid come straight from
 // it, and the RAM is read whenever the head is empty or being taken, so a
@@ -22,7 +22,7 @@
 // ULTRA asks for UltraRAM (ram_style "ultra", honoured by Vivado and yosys)
 // where block RAM would otherwise be chosen: on UltraScale+ a deep, wide buffer
 // costs fewer URAM288 (4K x 72) than RAMB36 (1K x 36 at that depth).
-module tcp_segment_fifo #(
+module ram_fifo #(
     parameter int WIDTH = 8,
     parameter int DEPTH = 16,  // a power of two, at least 2
     parameter bit ULTRA = 1'b0
@@ -44,10 +44,10 @@ module tcp_segment_fifo #(
   localparam int ADDR_W = $clog2(DEPTH);
 
   if (DEPTH < 2 || (1 << ADDR_W) != DEPTH) begin : g_bad_depth
-    $fatal(1, "tcp_segment_fifo: DEPTH must be a power of two >= 2");
+    $fatal(1, "ram_fifo: DEPTH must be a power of two >= 2");
   end
   if (WIDTH < 1) begin : g_bad_width
-    $fatal(1, "tcp_segment_fifo: WIDTH must be >= 1");
+    $fatal(1, "ram_fifo: WIDTH must be >= 1");
   end
 
   // One bit wider than the address, so that full and empty differ.
