@@ -275,6 +275,10 @@ class ap_uint {
   // Native-only helpers (not in Vitis): word access for conversions.
   static constexpr int kWordCount = kWords;
   constexpr std::uint64_t word(int i) const { return words_[i]; }
+  constexpr void set_word(int i, std::uint64_t v) {
+    words_[i] = v;
+    normalize();
+  }
 
  private:
   constexpr void normalize() { words_[kWords - 1] &= kTopMask; }

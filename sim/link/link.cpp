@@ -136,6 +136,12 @@ void Link::transmit(LinkEnd from, wire::ByteSpan frame, Instant now) {
 
 void Link::enqueue(LinkEnd to, std::vector<std::byte> bytes, Instant arrival) {
   pending_.push(InFlight{arrival, next_order_++, to, std::move(bytes)});
+  publish_earliest_arrival();
+}
+
+void Link::publish_earliest_arrival() {
+  earliest_arrival_ns_.store(pending_.empty() ? INT64_MAX : to_ns(pending_.top().arrival),
+                             std::memory_order_release);
 }
 
 void Link::advance(Instant now) {
@@ -146,6 +152,7 @@ void Link::advance(Instant now) {
     // order, which a move leaves intact.
     InFlight frame = std::move(const_cast<InFlight&>(pending_.top()));
     pending_.pop();
+    publish_earliest_arrival();
 
     LinkCounters& counters = counters_[index(peer_of(frame.to))];
     ++counters.delivered;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -78,6 +79,14 @@ class Link {
   // Delivers, in arrival order, every frame due at or before `now`.
   void advance(Instant now);
   std::optional<Instant> next_delivery() const;
+  // Whether a frame may be due at `now`. The one call that needs no lock when
+  // threads share the link (SoftDeviceConfig::link_lock): the earliest arrival
+  // is published whenever it changes, so a thread that finds nothing due can
+  // skip the lock, and a frame transmitted under the lock is seen by the
+  // next call after the lock is released.
+  bool may_have_due(Instant now) const {
+    return earliest_arrival_ns_.load(std::memory_order_acquire) <= to_ns(now);
+  }
 
   std::size_t in_flight() const { return pending_.size(); }
   const LinkCounters& counters(LinkEnd from) const { return counters_[index(from)]; }
@@ -96,6 +105,7 @@ class Link {
   };
   static constexpr std::size_t index(LinkEnd end) { return static_cast<std::size_t>(end); }
   void enqueue(LinkEnd to, std::vector<std::byte> bytes, Instant arrival);
+  void publish_earliest_arrival();
 
   std::array<Impairment, 2> impairment_;
   std::array<WireReceiver*, 2> receivers_{};
@@ -104,6 +114,7 @@ class Link {
   std::array<Instant, 2> last_arrival_{};  // jitter never makes a frame overtake
   std::priority_queue<InFlight, std::vector<InFlight>, ArrivesLater> pending_;
   std::uint64_t next_order_ = 0;
+  std::atomic<std::int64_t> earliest_arrival_ns_{INT64_MAX};  // pending_.top(), for may_have_due
   std::mt19937_64 rng_;
   dev::PcapWriter* capture_ = nullptr;
 };

@@ -121,7 +121,7 @@ void SoftDevice::to_wire(Queue& q, dev::ByteSpan frame) {
   ++q.counters.tx_frames;
   q.counters.tx_bytes += frame.size();
   const auto lock = lock_link();
-  link_.transmit(end_, frame, now_);
+  link_.transmit(end_, frame, now());
 }
 
 dev::TxStatus SoftDevice::send_frame(std::uint16_t queue, dev::ByteSpan frame, std::uint8_t flags) {
@@ -155,7 +155,7 @@ dev::TxStatus SoftDevice::send_tso(std::uint16_t queue, dev::ByteSpan header_tem
 // takes it, so that no core does another core's NIC work.
 
 void SoftDevice::on_wire_frame(dev::ByteSpan frame, Instant now) {
-  now_ = std::max(now_, now);
+  raise_now(now);
   if (!rss_enabled_) {
     deliver(0, frame, 0);
     return;
@@ -262,10 +262,20 @@ std::size_t SoftDevice::poll_flow_completions(std::span<dev::FlowCompletion> out
 
 // ---------------------------------------------------------------------------
 
+void SoftDevice::raise_now(Instant now) {
+  std::int64_t seen = now_ns_.load(std::memory_order_relaxed);
+  while (seen < to_ns(now) &&
+         !now_ns_.compare_exchange_weak(seen, to_ns(now), std::memory_order_relaxed)) {
+  }
+}
+
 void SoftDevice::advance(Instant now) {
+  raise_now(now);
+  // Cores poll far more often than frames arrive: a poll that finds nothing
+  // due leaves the link's lock to the cores that have frames to move.
+  if (!link_.may_have_due(this->now())) return;
   const auto lock = lock_link();
-  now_ = std::max(now_, now);
-  link_.advance(now_);
+  link_.advance(this->now());
 }
 
 std::optional<Instant> SoftDevice::next_event() const {

@@ -21,6 +21,7 @@
 // its ends guard with one mutex, SoftDeviceConfig::link_lock.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -114,6 +115,8 @@ class SoftDevice final : public dev::Device, public WireReceiver {
   void deliver(std::uint16_t queue, dev::ByteSpan frame, std::uint32_t hash);
   dev::DeviceCounters sum_counters() const;
   std::unique_lock<std::mutex> lock_link() const;
+  void raise_now(Instant now);
+  Instant now() const { return instant_from_ns(now_ns_.load(std::memory_order_relaxed)); }
 
   Link& link_;
   LinkEnd end_;
@@ -121,7 +124,8 @@ class SoftDevice final : public dev::Device, public WireReceiver {
   wire::RssConfig rss_;
   bool rss_enabled_;
   dev::Capabilities capabilities_;
-  Instant now_{};  // under the link lock
+  // The latest time any thread brought the device to (ns): what frames leave at.
+  std::atomic<std::int64_t> now_ns_{0};
   std::vector<std::unique_ptr<Queue>> queues_;
   std::vector<std::unique_ptr<QueuePort>> ports_;
   Completions flow_completions_;
