@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/verilator/sim_device.hpp"
 
-#include <fcntl.h>
-#include <linux/if.h>
-#include <linux/if_tun.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -285,29 +281,10 @@ void LinkPort::on_wire_frame(wire::ByteSpan frame, Instant now) {
   if (sink_ != nullptr) sink_->on_wire_frame(frame, now);
 }
 
-TapPort::TapPort(const std::string& name) : name_(name), buffer_(65536) {
-  if (name.empty() || name.size() >= IFNAMSIZ) {
-    throw std::invalid_argument("TapPort: bad interface name '" + name + "'");
-  }
-  fd_ = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "open /dev/net/tun");
-  ifreq ifr{};
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-  std::memcpy(ifr.ifr_name, name.c_str(), name.size());
-  // TUNSETIFF attaches to the device of that name, creating it when absent.
-  if (::ioctl(fd_, TUNSETIFF, &ifr) < 0) {
-    const int err = errno;
-    ::close(fd_);
-    throw std::system_error(err, std::generic_category(), "TUNSETIFF " + name);
-  }
-}
-
-TapPort::~TapPort() {
-  if (fd_ >= 0) ::close(fd_);
-}
+TapPort::TapPort(const std::string& name) : tap_(name), buffer_(65536) {}
 
 void TapPort::transmit(wire::ByteSpan frame, Instant) {
-  const ssize_t n = ::write(fd_, frame.data(), frame.size());
+  const ssize_t n = ::write(tap_.fd(), frame.data(), frame.size());
   // A TAP device that is down, or a kernel queue that is full, drops the frame
   // as a wire would.
   if (n != static_cast<ssize_t>(frame.size())) ++errors_;
@@ -315,7 +292,7 @@ void TapPort::transmit(wire::ByteSpan frame, Instant) {
 
 void TapPort::poll(Instant now) {
   for (;;) {
-    const ssize_t n = ::read(fd_, buffer_.data(), buffer_.size());
+    const ssize_t n = ::read(tap_.fd(), buffer_.data(), buffer_.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) ++errors_;

@@ -26,6 +26,7 @@
 
 #include "host/dev/device.hpp"
 #include "host/dev/pcap.hpp"
+#include "host/dev/tap/tap_interface.hpp"
 #include "sim/link/link.hpp"
 
 namespace tandem::sim {
@@ -78,19 +79,18 @@ class LinkPort final : public WirePort, public WireReceiver {
 // device cannot be opened.
 class TapPort final : public WirePort {
  public:
+  // Throws std::system_error as dev::TapInterface does.
   explicit TapPort(const std::string& name);
-  ~TapPort() override;
   void attach(Sink* sink) override { sink_ = sink; }
   void transmit(wire::ByteSpan frame, Instant now) override;
   void poll(Instant now) override;
   std::optional<Instant> next_event() const override { return std::nullopt; }
-  const std::string& name() const { return name_; }
+  const std::string& name() const { return tap_.name(); }
   // Frames the kernel refused or that came back truncated: counted, not fatal.
   std::uint64_t errors() const { return errors_; }
 
  private:
-  std::string name_;
-  int fd_ = -1;
+  dev::TapInterface tap_;
   Sink* sink_ = nullptr;
   std::vector<std::byte> buffer_;
   std::uint64_t errors_ = 0;

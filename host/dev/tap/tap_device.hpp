@@ -30,6 +30,7 @@
 #include "hls/nic/nic_model.hpp"
 #include "host/dev/device.hpp"
 #include "host/dev/pcap.hpp"
+#include "host/dev/tap/tap_interface.hpp"
 
 namespace tandem::dev {
 
@@ -87,7 +88,7 @@ class TapDevice final : public Device {
   int wait_fd() const override { return fd_; }
 
   // The interface name the kernel gave the TAP.
-  const std::string& name() const { return name_; }
+  const std::string& name() const { return tap_->name(); }
   const TapCounters& tap_counters() const { return tap_counters_; }
   const hls_kernels::NicModelCounters& nic_counters() const { return nic_.counters(); }
   std::size_t tx_backlog() const { return backlog_.size(); }
@@ -107,8 +108,8 @@ class TapDevice final : public Device {
   void on_frame(ByteSpan frame);
 
   TapDeviceConfig config_;
-  int fd_ = -1;
-  std::string name_;
+  std::unique_ptr<TapInterface> tap_;
+  int fd_ = -1;  // tap_'s
   hls_kernels::NicModel nic_;
   Capabilities capabilities_;
   Instant now_{};
