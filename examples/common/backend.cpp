@@ -48,34 +48,6 @@ stack::StackConfig stack_config(const CommonOptions& o) {
   return c;
 }
 
-#ifdef TANDEM_EXAMPLES_WITH_SIM
-// Tees a WirePort's traffic into a capture, as the other backends' own
-// capture options do.
-class CapturingPort final : public sim::WirePort, private sim::WirePort::Sink {
- public:
-  CapturingPort(std::unique_ptr<sim::WirePort> inner, const std::string& path)
-      : inner_(std::move(inner)), capture_(path) {
-    inner_->attach(this);
-  }
-  void attach(sim::WirePort::Sink* sink) override { sink_ = sink; }
-  void transmit(wire::ByteSpan frame, Instant now) override {
-    capture_.write(frame, now);
-    inner_->transmit(frame, now);
-  }
-  void poll(Instant now) override { inner_->poll(now); }
-  std::optional<Instant> next_event() const override { return inner_->next_event(); }
-
- private:
-  void on_wire_frame(wire::ByteSpan frame, Instant now) override {
-    capture_.write(frame, now);
-    if (sink_ != nullptr) sink_->on_wire_frame(frame, now);
-  }
-  std::unique_ptr<sim::WirePort> inner_;
-  dev::PcapWriter capture_;
-  sim::WirePort::Sink* sink_ = nullptr;
-};
-#endif
-
 }  // namespace
 
 struct Backend::Parts {
@@ -118,7 +90,7 @@ Backend::Backend(const CommonOptions& o) : parts_(std::make_unique<Parts>()), ad
     case BackendKind::sim: {
 #ifdef TANDEM_EXAMPLES_WITH_SIM
       std::unique_ptr<sim::WirePort> port = std::make_unique<sim::TapPort>(iface);
-      if (!o.pcap.empty()) port = std::make_unique<CapturingPort>(std::move(port), o.pcap);
+      if (!o.pcap.empty()) port = std::make_unique<sim::CapturingPort>(std::move(port), o.pcap);
       p.device = std::make_unique<sim::SimDevice>(std::move(port));
 #else
       throw std::runtime_error(

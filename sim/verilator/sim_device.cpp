@@ -305,6 +305,21 @@ void TapPort::poll(Instant now) {
   }
 }
 
+CapturingPort::CapturingPort(std::unique_ptr<WirePort> inner, const std::string& path)
+    : inner_(std::move(inner)), capture_(path) {
+  inner_->attach(this);
+}
+
+void CapturingPort::transmit(wire::ByteSpan frame, Instant now) {
+  capture_.write(frame, now);
+  inner_->transmit(frame, now);
+}
+
+void CapturingPort::on_wire_frame(wire::ByteSpan frame, Instant now) {
+  capture_.write(frame, now);
+  if (sink_ != nullptr) sink_->on_wire_frame(frame, now);
+}
+
 PcapPort::PcapPort(const std::string& rx_path, const std::string& tx_path, Instant start) {
   if (!rx_path.empty()) frames_ = dev::read_pcap(rx_path);
   if (!frames_.empty()) {

@@ -54,6 +54,9 @@ class WirePort {
   virtual void poll(Instant now) = 0;
   // When poll() next has something to hand over (nullopt: nothing known).
   virtual std::optional<Instant> next_event() const = 0;
+  // A descriptor that becomes readable when the real world has a frame for
+  // poll() (dev::Device::wait_fd()); -1 when there is none.
+  virtual int wait_fd() const { return -1; }
 };
 
 // One end of the link model. The link must outlive the port.
@@ -85,6 +88,7 @@ class TapPort final : public WirePort {
   void transmit(wire::ByteSpan frame, Instant now) override;
   void poll(Instant now) override;
   std::optional<Instant> next_event() const override { return std::nullopt; }
+  int wait_fd() const override { return tap_.fd(); }
   const std::string& name() const { return tap_.name(); }
   // Frames the kernel refused or that came back truncated: counted, not fatal.
   std::uint64_t errors() const { return errors_; }
@@ -94,6 +98,28 @@ class TapPort final : public WirePort {
   Sink* sink_ = nullptr;
   std::vector<std::byte> buffer_;
   std::uint64_t errors_ = 0;
+};
+
+// Tees another port's traffic, both ways, into a capture file, as the other
+// backends' capture options do. Throws std::runtime_error when the file cannot
+// be written.
+class CapturingPort final : public WirePort, private WirePort::Sink {
+ public:
+  CapturingPort(std::unique_ptr<WirePort> inner, const std::string& path);
+  void attach(WirePort::Sink* sink) override { sink_ = sink; }
+  void transmit(wire::ByteSpan frame, Instant now) override;
+  void poll(Instant now) override { inner_->poll(now); }
+  std::optional<Instant> next_event() const override { return inner_->next_event(); }
+  int wait_fd() const override { return inner_->wait_fd(); }
+  // Puts what is buffered in the file (the destructor does too).
+  void flush() { capture_.flush(); }
+
+ private:
+  void on_wire_frame(wire::ByteSpan frame, Instant now) override;
+
+  std::unique_ptr<WirePort> inner_;
+  dev::PcapWriter capture_;
+  WirePort::Sink* sink_ = nullptr;
 };
 
 // Replays a capture into RX, each frame at its timestamp relative to the
@@ -165,6 +191,8 @@ class SimDevice final : public dev::Device, private WirePort::Sink {
   void advance(Instant now) override;
   std::optional<Instant> next_event() const override;
   const dev::DeviceCounters& counters() const override { return counters_; }
+  // The wire port's (readable when a TAP has a frame), -1 for the link and pcap.
+  int wait_fd() const override { return wire_->wait_fd(); }
 
   // A frame from the wire, as the WirePort hands it over; public so that a
   // bench can feed RX directly.
