@@ -65,13 +65,7 @@ BOOST_AUTO_TEST_CASE(empty_and_tiny_transfers) {
 }
 
 BOOST_AUTO_TEST_CASE(transfers_survive_loss_reordering_duplication_and_corruption) {
-  sim::Impairment bad;
-  bad.loss = 0.02;
-  bad.duplicate = 0.01;
-  bad.reorder = 0.02;
-  bad.corrupt = 0.01;
-  bad.delay = 2ms;
-  bad.jitter = 200us;
+  const sim::Impairment bad = rough_link();
   const std::vector<std::pair<std::size_t, std::uint64_t>> cases = {
       {300'000, 11}, {1 << 20, 12}, {17, 13}, {2'500'000, 14}};
   for (const auto& [size, seed] : cases) {

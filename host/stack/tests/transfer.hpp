@@ -16,6 +16,7 @@
 #include "host/stack/stack.hpp"
 #include "host/stack/tests/stack_world.hpp"
 #include "host/tcp/tests/tcp_test_util.hpp"
+#include "sim/link/link.hpp"
 
 namespace tandem::stack::test {
 
@@ -71,6 +72,19 @@ struct Reader {
 };
 
 // B listens on port 80 and A connects; returns {A's id, B's id} once accepted.
+// What the impaired-transfer cases put on the link, each way: loss,
+// duplication, reordering, corruption, delay with jitter.
+inline sim::Impairment rough_link() {
+  sim::Impairment bad;
+  bad.loss = 0.02;
+  bad.duplicate = 0.01;
+  bad.reorder = 0.02;
+  bad.corrupt = 0.01;
+  bad.delay = 2ms;
+  bad.jitter = 200us;
+  return bad;
+}
+
 template <typename World>
 std::pair<ConnId, ConnId> connect_pair(World& w, std::uint16_t port = 80) {
   ListenerId lid = 0;
