@@ -164,7 +164,7 @@ void Link::advance(Instant now) {
     // The receiver is told the frame's arrival, not `now`: a reply it sends then
     // leaves at the time a real device would send it.
     if (WireReceiver* receiver = receivers_[index(frame.to)]; receiver != nullptr) {
-      receiver->on_wire_frame(frame.bytes, frame.arrival);
+      receiver->take_wire_frame(std::move(frame.bytes), frame.arrival);
     }
   }
 }

@@ -60,6 +60,11 @@ struct LinkCounters {
 class WireReceiver {
  public:
   virtual void on_wire_frame(wire::ByteSpan frame, Instant now) = 0;
+  // The same, with the link's own copy of the frame handed over: a receiver
+  // that keeps frames takes it instead of copying it again.
+  virtual void take_wire_frame(std::vector<std::byte>&& frame, Instant now) {
+    on_wire_frame(wire::ByteSpan(frame), now);
+  }
 
  protected:
   ~WireReceiver() = default;

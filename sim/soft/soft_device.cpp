@@ -14,6 +14,16 @@ namespace {
 constexpr std::uint16_t kEtherTypeIpv4 = 0x0800;
 constexpr std::uint16_t kEtherTypeArp = 0x0806;
 
+// A spin-wait hint: lets the other hardware thread of the core run, and saves
+// power, while a lock is retried.
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 std::uint16_t ether_type(dev::ByteSpan frame) {
   return frame.size() >= wire::kEthernetHeaderLen ? wire::load_be16(frame, 12) : 0;
 }
@@ -44,7 +54,9 @@ wire::RssConfig rss_of(const SoftDeviceConfig& config) {
 }  // namespace
 
 // The device as the Stack on one queue sees it.
-class SoftDevice::QueuePort final : public dev::Device {
+// Aligned to a cache line: ports sit side by side on the heap, and each is
+// written by its own core.
+class alignas(64) SoftDevice::QueuePort final : public dev::Device {
  public:
   QueuePort(SoftDevice& device, std::uint16_t queue) : device_(device), queue_(queue) {}
 
@@ -68,7 +80,7 @@ class SoftDevice::QueuePort final : public dev::Device {
   std::size_t poll_flow_completions(std::span<dev::FlowCompletion> out) override {
     return pop_completions(completions_, out);
   }
-  void advance(Instant now) override { device_.advance(now); }
+  void advance(Instant now) override { device_.advance_queue(queue_, now); }
   std::optional<Instant> next_event() const override { return device_.next_event(); }
   const dev::DeviceCounters& counters() const override {
     Queue& q = *device_.queues_[queue_];
@@ -106,7 +118,17 @@ SoftDevice::~SoftDevice() {
 }
 
 std::unique_lock<std::mutex> SoftDevice::lock_link() const {
-  return config_.link_lock ? std::unique_lock(*config_.link_lock) : std::unique_lock<std::mutex>();
+  if (!config_.link_lock) return {};
+  // The link is held for one frame's enqueue or delivery at a time, far less
+  // than a sleep and a wake-up in the kernel cost: a core that finds it taken
+  // retries for a while before it blocks.
+  std::unique_lock lock(*config_.link_lock, std::try_to_lock);
+  for (int attempt = 0; attempt < 200 && !lock.owns_lock(); ++attempt) {
+    cpu_relax();
+    (void)lock.try_lock();
+  }
+  if (!lock.owns_lock()) lock.lock();
+  return lock;
 }
 
 dev::Device& SoftDevice::queue_port(std::uint16_t queue) {
@@ -121,7 +143,7 @@ void SoftDevice::to_wire(Queue& q, dev::ByteSpan frame) {
   ++q.counters.tx_frames;
   q.counters.tx_bytes += frame.size();
   const auto lock = lock_link();
-  link_.transmit(end_, frame, now());
+  link_.transmit(end_, frame, q.now);
 }
 
 dev::TxStatus SoftDevice::send_frame(std::uint16_t queue, dev::ByteSpan frame, std::uint8_t flags) {
@@ -155,29 +177,33 @@ dev::TxStatus SoftDevice::send_tso(std::uint16_t queue, dev::ByteSpan header_tem
 // takes it, so that no core does another core's NIC work.
 
 void SoftDevice::on_wire_frame(dev::ByteSpan frame, Instant now) {
-  raise_now(now);
+  take_wire_frame(std::vector<std::byte>(frame.begin(), frame.end()), now);
+}
+
+void SoftDevice::take_wire_frame(std::vector<std::byte>&& frame, Instant /*now*/) {
   if (!rss_enabled_) {
-    deliver(0, frame, 0);
+    deliver(0, std::move(frame), 0);
     return;
   }
   switch (ether_type(frame)) {
     case kEtherTypeIpv4: {
       const std::uint32_t hash = wire::rss_hash_of_frame(rss_.key, frame);
-      deliver(rss_.queue_of(hash), frame, hash);
+      deliver(rss_.queue_of(hash), std::move(frame), hash);
       break;
     }
     case kEtherTypeArp:
-      for (std::size_t q = 0; q < queues_.size(); ++q)
-        deliver(static_cast<std::uint16_t>(q), frame, 0);
+      for (std::size_t q = 0; q + 1 < queues_.size(); ++q)
+        deliver(static_cast<std::uint16_t>(q), std::vector<std::byte>(frame), 0);
+      deliver(static_cast<std::uint16_t>(queues_.size() - 1), std::move(frame), 0);
       break;
     default:
       // What no core's stack speaks goes where a NIC sends what it cannot
       // hash: the default queue.
-      deliver(0, frame, 0);
+      deliver(0, std::move(frame), 0);
   }
 }
 
-void SoftDevice::deliver(std::uint16_t queue, dev::ByteSpan frame, std::uint32_t hash) {
+void SoftDevice::deliver(std::uint16_t queue, std::vector<std::byte>&& frame, std::uint32_t hash) {
   Queue& q = *queues_[queue];
   const std::scoped_lock lock(q.ring_lock);
   if (q.arrived.size() >= config_.rx_ring_size) {
@@ -185,7 +211,7 @@ void SoftDevice::deliver(std::uint16_t queue, dev::ByteSpan frame, std::uint32_t
     ++q.counters.rx_dropped;
     return;
   }
-  q.arrived.push_back(Arrival{std::vector<std::byte>(frame.begin(), frame.end()), hash});
+  q.arrived.push_back(Arrival{std::move(frame), hash});
 }
 
 std::size_t SoftDevice::receive(std::uint16_t queue, std::size_t budget, dev::RxSink& sink) {
@@ -262,20 +288,24 @@ std::size_t SoftDevice::poll_flow_completions(std::span<dev::FlowCompletion> out
 
 // ---------------------------------------------------------------------------
 
-void SoftDevice::raise_now(Instant now) {
-  std::int64_t seen = now_ns_.load(std::memory_order_relaxed);
-  while (seen < to_ns(now) &&
-         !now_ns_.compare_exchange_weak(seen, to_ns(now), std::memory_order_relaxed)) {
-  }
+void SoftDevice::advance(Instant now) {
+  for (auto& q : queues_)
+    q->now = std::max(q->now, now);
+  advance_link(now);
 }
 
-void SoftDevice::advance(Instant now) {
-  raise_now(now);
+void SoftDevice::advance_queue(std::uint16_t queue, Instant now) {
+  Queue& q = *queues_[queue];
+  q.now = std::max(q.now, now);
+  advance_link(now);
+}
+
+void SoftDevice::advance_link(Instant now) {
   // Cores poll far more often than frames arrive: a poll that finds nothing
   // due leaves the link's lock to the cores that have frames to move.
-  if (!link_.may_have_due(this->now())) return;
+  if (!link_.may_have_due(now)) return;
   const auto lock = lock_link();
-  link_.advance(this->now());
+  link_.advance(now);
 }
 
 std::optional<Instant> SoftDevice::next_event() const {

@@ -21,7 +21,6 @@
 // its ends guard with one mutex, SoftDeviceConfig::link_lock.
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -76,6 +75,7 @@ class SoftDevice final : public dev::Device, public WireReceiver {
   const dev::DeviceCounters& counters() const override;
 
   void on_wire_frame(dev::ByteSpan frame, Instant now) override;
+  void take_wire_frame(std::vector<std::byte>&& frame, Instant now) override;
 
   // The device as one core sees it: the same queues and link, with flow-command
   // completions of its own, so that each core's Stack hears only about its own
@@ -97,14 +97,17 @@ class SoftDevice final : public dev::Device, public WireReceiver {
   // own lock while it delivers) never waits for a pipeline: `ring_lock` guards
   // `arrived` and counters.rx_dropped; `pipeline_lock` the NIC model and the
   // other counters. Order: pipeline_lock, then the link lock, then a ring_lock.
-  struct Queue {
+  // Cache-line aligned, the ring on a line of its own: the ring is written by
+  // whichever core delivers, the rest only by the queue's own core.
+  struct alignas(64) Queue {
     explicit Queue(const hls_kernels::NicModelConfig& config) : nic(config) {}
     std::mutex pipeline_lock;
     hls_kernels::NicModel nic;
-    std::mutex ring_lock;
-    std::deque<Arrival> arrived;
+    Instant now{};               // where the queue's core last brought it: what its frames leave at
     std::vector<Arrival> batch;  // what receive() took out of `arrived`
     dev::DeviceCounters counters;
+    alignas(64) std::mutex ring_lock;
+    std::deque<Arrival> arrived;
   };
 
   using Completions = std::deque<dev::FlowCompletion>;
@@ -112,11 +115,13 @@ class SoftDevice final : public dev::Device, public WireReceiver {
   static std::size_t pop_completions(Completions& completions, std::span<dev::FlowCompletion> out);
   std::uint16_t queue_of_flow(const contract::FlowKey4& key) const;
   void to_wire(Queue& q, dev::ByteSpan frame);
-  void deliver(std::uint16_t queue, dev::ByteSpan frame, std::uint32_t hash);
+  void deliver(std::uint16_t queue, std::vector<std::byte>&& frame, std::uint32_t hash);
   dev::DeviceCounters sum_counters() const;
   std::unique_lock<std::mutex> lock_link() const;
-  void raise_now(Instant now);
-  Instant now() const { return instant_from_ns(now_ns_.load(std::memory_order_relaxed)); }
+  // Brings queue `queue` (the port's thread) or every queue (advance()) to
+  // `now`, then delivers what the link has due.
+  void advance_queue(std::uint16_t queue, Instant now);
+  void advance_link(Instant now);
 
   Link& link_;
   LinkEnd end_;
@@ -124,8 +129,6 @@ class SoftDevice final : public dev::Device, public WireReceiver {
   wire::RssConfig rss_;
   bool rss_enabled_;
   dev::Capabilities capabilities_;
-  // The latest time any thread brought the device to (ns): what frames leave at.
-  std::atomic<std::int64_t> now_ns_{0};
   std::vector<std::unique_ptr<Queue>> queues_;
   std::vector<std::unique_ptr<QueuePort>> ports_;
   Completions flow_completions_;
