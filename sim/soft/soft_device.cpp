@@ -144,6 +144,9 @@ void SoftDevice::to_wire(Queue& q, dev::ByteSpan frame) {
   q.counters.tx_bytes += frame.size();
   const auto lock = lock_link();
   link_.transmit(end_, frame, q.now);
+  // A frame due already (a link without delay) is delivered under the same
+  // lock, by the core that sent it, rather than by whichever core polls next.
+  if (link_.may_have_due(q.now)) link_.advance(q.now);
 }
 
 dev::TxStatus SoftDevice::send_frame(std::uint16_t queue, dev::ByteSpan frame, std::uint8_t flags) {
