@@ -81,7 +81,7 @@ class alignas(64) SoftDevice::QueuePort final : public dev::Device {
     return pop_completions(completions_, out);
   }
   void advance(Instant now) override { device_.advance_queue(queue_, now); }
-  std::optional<Instant> next_event() const override { return device_.next_event(); }
+  std::optional<Instant> next_event() const override { return device_.next_event_of_queue(queue_); }
   const dev::DeviceCounters& counters() const override {
     Queue& q = *device_.queues_[queue_];
     const std::scoped_lock lock(q.pipeline_lock, q.ring_lock);
@@ -144,9 +144,12 @@ void SoftDevice::to_wire(Queue& q, dev::ByteSpan frame) {
   q.counters.tx_bytes += frame.size();
   const auto lock = lock_link();
   link_.transmit(end_, frame, q.now);
-  // A frame due already (a link without delay) is delivered under the same
-  // lock, by the core that sent it, rather than by whichever core polls next.
-  if (link_.may_have_due(q.now)) link_.advance(q.now);
+  // With threads, a frame due already (a link without delay) is delivered
+  // under the same lock, by the core that sent it, rather than by whichever
+  // core polls next: one lock round instead of two, and the frame still in
+  // this core's cache. (Single-threaded, frames wait in the link for the next
+  // advance(), as they always have: callers drive the world by next_event().)
+  if (config_.link_lock && link_.may_have_due(q.now)) link_.advance(q.now);
 }
 
 dev::TxStatus SoftDevice::send_frame(std::uint16_t queue, dev::ByteSpan frame, std::uint8_t flags) {
@@ -183,30 +186,31 @@ void SoftDevice::on_wire_frame(dev::ByteSpan frame, Instant now) {
   take_wire_frame(std::vector<std::byte>(frame.begin(), frame.end()), now);
 }
 
-void SoftDevice::take_wire_frame(std::vector<std::byte>&& frame, Instant /*now*/) {
+void SoftDevice::take_wire_frame(std::vector<std::byte>&& frame, Instant now) {
   if (!rss_enabled_) {
-    deliver(0, std::move(frame), 0);
+    deliver(0, std::move(frame), 0, now);
     return;
   }
   switch (ether_type(frame)) {
     case kEtherTypeIpv4: {
       const std::uint32_t hash = wire::rss_hash_of_frame(rss_.key, frame);
-      deliver(rss_.queue_of(hash), std::move(frame), hash);
+      deliver(rss_.queue_of(hash), std::move(frame), hash, now);
       break;
     }
     case kEtherTypeArp:
       for (std::size_t q = 0; q + 1 < queues_.size(); ++q)
-        deliver(static_cast<std::uint16_t>(q), std::vector<std::byte>(frame), 0);
-      deliver(static_cast<std::uint16_t>(queues_.size() - 1), std::move(frame), 0);
+        deliver(static_cast<std::uint16_t>(q), std::vector<std::byte>(frame), 0, now);
+      deliver(static_cast<std::uint16_t>(queues_.size() - 1), std::move(frame), 0, now);
       break;
     default:
       // What no core's stack speaks goes where a NIC sends what it cannot
       // hash: the default queue.
-      deliver(0, std::move(frame), 0);
+      deliver(0, std::move(frame), 0, now);
   }
 }
 
-void SoftDevice::deliver(std::uint16_t queue, std::vector<std::byte>&& frame, std::uint32_t hash) {
+void SoftDevice::deliver(std::uint16_t queue, std::vector<std::byte>&& frame, std::uint32_t hash,
+                         Instant at) {
   Queue& q = *queues_[queue];
   const std::scoped_lock lock(q.ring_lock);
   if (q.arrived.size() >= config_.rx_ring_size) {
@@ -214,7 +218,7 @@ void SoftDevice::deliver(std::uint16_t queue, std::vector<std::byte>&& frame, st
     ++q.counters.rx_dropped;
     return;
   }
-  q.arrived.push_back(Arrival{std::move(frame), hash});
+  q.arrived.push_back(Arrival{std::move(frame), hash, at});
 }
 
 std::size_t SoftDevice::receive(std::uint16_t queue, std::size_t budget, dev::RxSink& sink) {
@@ -314,6 +318,16 @@ void SoftDevice::advance_link(Instant now) {
 std::optional<Instant> SoftDevice::next_event() const {
   const auto lock = lock_link();
   return link_.next_delivery();
+}
+
+std::optional<Instant> SoftDevice::next_event_of_queue(std::uint16_t queue) const {
+  // With threads, the link hands frames over as they are sent (to_wire): what
+  // waits in the port's own ring is work for now.
+  std::optional<Instant> next = next_event();
+  Queue& q = *queues_[queue];
+  const std::scoped_lock lock(q.ring_lock);
+  if (!q.arrived.empty() && (!next || q.arrived.front().at < *next)) next = q.arrived.front().at;
+  return next;
 }
 
 dev::DeviceCounters SoftDevice::sum_counters() const {

@@ -92,6 +92,7 @@ class SoftDevice final : public dev::Device, public WireReceiver {
   struct Arrival {
     std::vector<std::byte> frame;
     std::uint32_t rss_hash = 0;
+    Instant at{};  // when it came off the wire
   };
   // One queue's share of the NIC. Two locks, so that the link (which holds its
   // own lock while it delivers) never waits for a pipeline: `ring_lock` guards
@@ -115,13 +116,14 @@ class SoftDevice final : public dev::Device, public WireReceiver {
   static std::size_t pop_completions(Completions& completions, std::span<dev::FlowCompletion> out);
   std::uint16_t queue_of_flow(const contract::FlowKey4& key) const;
   void to_wire(Queue& q, dev::ByteSpan frame);
-  void deliver(std::uint16_t queue, std::vector<std::byte>&& frame, std::uint32_t hash);
+  void deliver(std::uint16_t queue, std::vector<std::byte>&& frame, std::uint32_t hash, Instant at);
   dev::DeviceCounters sum_counters() const;
   std::unique_lock<std::mutex> lock_link() const;
   // Brings queue `queue` (the port's thread) or every queue (advance()) to
   // `now`, then delivers what the link has due.
   void advance_queue(std::uint16_t queue, Instant now);
   void advance_link(Instant now);
+  std::optional<Instant> next_event_of_queue(std::uint16_t queue) const;
 
   Link& link_;
   LinkEnd end_;
