@@ -5,6 +5,10 @@
 // default and edge-triggered with --et (then every handler reads and writes
 // until EAGAIN). A connection is closed once the peer's FIN has arrived and
 // everything received has been echoed back. SIGINT/SIGTERM stop it cleanly.
+// With --cores N (soft, dpdk) it runs N such servers, a thread per core, each
+// with its own stack, Runtime, reactor and SO_REUSEPORT listener on the port;
+// the NIC's RSS spreads the connections, and each core's counts are printed at
+// exit.
 //
 // Client (--connect ADDR:PORT): sends its standard input, half-closes, and
 // writes what comes back to standard output.
@@ -20,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "examples/common/backend.hpp"
 #include "examples/common/cli.hpp"
@@ -93,32 +98,59 @@ int main(int argc, char** argv) {
   CommandLine cli("tandem-echo", "An echo server on Tandem's epoll API (client with --connect).",
                   7);
   cli.flag("--et", "edge-triggered epoll (default: level-triggered)", edge_triggered);
+  cli.allow_cores();
   cli.parse(argc, argv, options);
+  if (options.connect && options.cores > 1) {
+    std::fprintf(stderr, "tandem-echo: --connect is one connection: --cores must be 1\n");
+    return 2;
+  }
   try {
     install_stop_handlers();
     Backend backend(options);
     if (options.connect) return run_client(*options.connect, {});
-    Reactor reactor(edge_triggered);
-    const int listener = listen_tcp(backend.address(), options.port, 128);
-    // Everything received goes back; the server closes a connection once the
-    // peer has finished and all of it has been echoed.
-    StreamServer server(
-        reactor, listener,
-        [](StreamServer::Connection& c) {
-          c.out += c.in;
-          c.in.clear();
-        },
-        false);
-    std::fprintf(stderr, "tandem-echo: serving on %s:%u (%s backend, %s-triggered)\n",
+    std::fprintf(stderr, "tandem-echo: serving on %s:%u (%s backend, %s-triggered, %u core%s)\n",
                  backend.address().to_string().c_str(), options.port,
-                 std::string(to_string(options.backend)).c_str(),
-                 edge_triggered ? "edge" : "level");
-    reactor.run();
+                 std::string(to_string(options.backend)).c_str(), edge_triggered ? "edge" : "level",
+                 backend.cores(), backend.cores() == 1 ? "" : "s");
+    struct CoreCounts {
+      std::uint64_t connections = 0;
+      std::uint64_t bytes = 0;
+    };
+    std::vector<CoreCounts> counts(backend.cores());
+    backend.run_on_cores([&](unsigned core) {
+      Reactor reactor(edge_triggered);
+      const int listener = listen_tcp(backend.address(), options.port, 128, backend.cores() > 1);
+      {
+        // Everything received goes back; the server closes a connection once
+        // the peer has finished and all of it has been echoed.
+        StreamServer server(
+            reactor, listener,
+            [](StreamServer::Connection& c) {
+              c.out += c.in;
+              c.in.clear();
+            },
+            false);
+        reactor.run();
+        counts[core] = CoreCounts{server.connections(), server.bytes_out()};
+      }
+      tdm_close(listener);
+    });
+    CoreCounts total;
+    for (const CoreCounts& c : counts) {
+      total.connections += c.connections;
+      total.bytes += c.bytes;
+    }
     std::fprintf(stderr, "tandem-echo: %llu connections, %llu bytes echoed\n",
-                 static_cast<unsigned long long>(server.connections()),
-                 static_cast<unsigned long long>(server.bytes_out()));
+                 static_cast<unsigned long long>(total.connections),
+                 static_cast<unsigned long long>(total.bytes));
+    if (backend.cores() > 1) {
+      for (unsigned core = 0; core < backend.cores(); ++core) {
+        std::fprintf(stderr, "tandem-echo: core %u: %llu connections, %llu bytes echoed\n", core,
+                     static_cast<unsigned long long>(counts[core].connections),
+                     static_cast<unsigned long long>(counts[core].bytes));
+      }
+    }
     backend.print_counters(stderr);
-    tdm_close(listener);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tandem-echo: %s\n", e.what());

@@ -8,18 +8,26 @@
 // With --backend soft there is no Linux on the other side, so a built-in
 // client on the world's second stack fetches / --requests times over
 // --clients connections, prints what it measured, and the program ends.
+//
+// With --cores N (soft, dpdk) it runs N servers, a thread per core, each with
+// its own stack, Runtime, reactor and SO_REUSEPORT listener on the port; the
+// NIC's RSS spreads the connections, and each core's counts are printed at exit
+// ("core C: R requests served, N connections, B bytes sent"). On soft each core
+// also runs its share of the built-in client, on its own peer stack.
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,6 +39,8 @@
 #include "examples/common/reactor.hpp"
 #include "examples/common/stream_server.hpp"
 #include "host/api/tandem/socket.h"
+#include "host/stack/stack.hpp"
+#include "host/wire/toeplitz.hpp"
 
 namespace {
 
@@ -137,14 +147,15 @@ class HttpResponder {
 // The soft backend's built-in load: keep-alive GETs over a few connections.
 class SelfTestClient {
  public:
+  // Connects from `from` (bound to its address, so that the Runtime uses that
+  // stack).
   SelfTestClient(Reactor& reactor, wire::Ipv4Address server, std::uint16_t port,
-                 wire::Ipv4Address from, unsigned clients, std::uint64_t requests)
+                 const stack::Stack& from, unsigned clients, std::uint64_t requests)
       : reactor_(reactor), requests_(requests) {
     for (unsigned i = 0; i < clients; ++i) {
       const int fd = tdm_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-      const sockaddr_in local = to_sockaddr(from, 0);
+      bind_source(fd, from, server, port);
       const sockaddr_in remote = to_sockaddr(server, port);
-      tdm_bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local);
       tdm_connect(fd, reinterpret_cast<const sockaddr*>(&remote), sizeof remote);
       state_[fd] = State{};
       reactor_.add(fd, EPOLLOUT | EPOLLIN, [this, fd](std::uint32_t ev) { on_event(fd, ev); });
@@ -159,6 +170,28 @@ class SelfTestClient {
     std::string in;
     bool sent = false;
   };
+
+  // bind(0) takes any free port, but with a core per queue the port must be
+  // one whose replies the NIC steers back to this core: with the stack's RSS
+  // configuration, the first such port that binds.
+  static void bind_source(int fd, const stack::Stack& from, wire::Ipv4Address server,
+                          std::uint16_t port) {
+    const stack::StackConfig& c = from.config();
+    const auto bind_to = [fd, &from](std::uint16_t p) {
+      const sockaddr_in local = to_sockaddr(from.address(), p);
+      return tdm_bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) == 0;
+    };
+    if (!c.rss) {
+      bind_to(0);
+      return;
+    }
+    if (!wire::pick_source_port(*c.rss, server, port, from.address(), c.net.queue,
+                                wire::PortRange{c.ephemeral_first, c.ephemeral_last},
+                                c.ephemeral_first, bind_to)) {
+      throw std::runtime_error("built-in client: no source port left for core " +
+                               std::to_string(c.net.queue));
+    }
+  }
 
   void on_event(int fd, std::uint32_t events) {
     State& s = state_.at(fd);
@@ -225,51 +258,110 @@ int main(int argc, char** argv) {
   cli.option("--backlog", "N", "listen(2) backlog (default 1024)",
              [&](std::string_view v) { return parse_u64(v, backlog) && backlog <= 65535; });
   cli.flag("--et", "edge-triggered epoll (default: level-triggered)", edge_triggered);
+  cli.allow_cores();
   cli.parse(argc, argv, options);
   try {
     install_stop_handlers();
     Backend backend(options);
-    HttpStats stats;
-    Reactor reactor(edge_triggered);
-    const int listener = listen_tcp(backend.address(), options.port, static_cast<int>(backlog));
-    HttpResponder responder(body_bytes, stats);
-    StreamServer server(
-        reactor, listener, [&responder](StreamServer::Connection& c) { responder.answer(c); },
-        true);
+    const unsigned cores = backend.cores();
     std::fprintf(stderr,
-                 "tandem-http: serving GET / (%llu-byte body) on http://%s:%u/ (%s backend)\n",
+                 "tandem-http: serving GET / (%llu-byte body) on http://%s:%u/ (%s backend, %u "
+                 "core%s)\n",
                  static_cast<unsigned long long>(body_bytes), backend.address().to_string().c_str(),
-                 options.port, std::string(to_string(options.backend)).c_str());
-    std::unique_ptr<SelfTestClient> client;
-    if (backend.peer() != nullptr) {
+                 options.port, std::string(to_string(options.backend)).c_str(), cores,
+                 cores == 1 ? "" : "s");
+    const bool self_test = backend.peer() != nullptr;
+    if (self_test) {
       std::fprintf(stderr,
                    "tandem-http: soft backend: a built-in client on the second stack (%s) makes "
                    "%llu requests over %llu connections\n",
                    backend.peer()->address().to_string().c_str(),
                    static_cast<unsigned long long>(requests),
                    static_cast<unsigned long long>(clients));
-      client = std::make_unique<SelfTestClient>(reactor, backend.address(), options.port,
-                                                backend.peer()->address(),
-                                                static_cast<unsigned>(clients), requests);
     }
+    // What each core did; the built-in client's requests and connections are
+    // shared out over the cores (at least one connection each).
+    struct CoreCounts {
+      HttpStats stats;
+      std::uint64_t connections = 0;
+      std::uint64_t bytes_out = 0;
+      std::uint64_t responses = 0;
+      std::uint64_t body_bytes = 0;
+    };
+    std::vector<CoreCounts> counts(cores);
+    // A core's server stays up until every core's client is done: the NIC may
+    // steer any client's connection to any core.
+    std::atomic<unsigned> clients_done{0};
     const auto wall_start = std::chrono::steady_clock::now();
-    reactor.run([&] { return client && client->done(); });
+    backend.run_on_cores([&](unsigned core) {
+      CoreCounts& mine = counts[core];
+      Reactor reactor(edge_triggered);
+      const int listener =
+          listen_tcp(backend.address(), options.port, static_cast<int>(backlog), cores > 1);
+      {
+        HttpResponder responder(body_bytes, mine.stats);
+        StreamServer server(
+            reactor, listener, [&responder](StreamServer::Connection& c) { responder.answer(c); },
+            true);
+        std::unique_ptr<SelfTestClient> client;
+        const std::uint64_t my_requests = requests / cores + (core < requests % cores ? 1 : 0);
+        if (self_test && my_requests > 0) {
+          const std::uint64_t my_clients =
+              std::max<std::uint64_t>(1, clients / cores + (core < clients % cores ? 1 : 0));
+          client = std::make_unique<SelfTestClient>(reactor, backend.address(), options.port,
+                                                    *backend.peer(core),
+                                                    static_cast<unsigned>(my_clients), my_requests);
+        }
+        bool counted = !self_test;
+        reactor.run([&] {
+          if (!counted && (!client || client->done())) {
+            counted = true;
+            ++clients_done;
+          }
+          return self_test && clients_done.load() == cores;
+        });
+        mine.connections = server.connections();
+        mine.bytes_out = server.bytes_out();
+        if (client) {
+          mine.responses = client->responses();
+          mine.body_bytes = client->body_bytes();
+        }
+      }
+      tdm_close(listener);
+    });
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    CoreCounts total;
+    for (const CoreCounts& c : counts) {
+      total.stats.requests += c.stats.requests;
+      total.stats.bad_requests += c.stats.bad_requests;
+      total.connections += c.connections;
+      total.bytes_out += c.bytes_out;
+      total.responses += c.responses;
+      total.body_bytes += c.body_bytes;
+    }
     std::printf("requests: %llu served (%llu bad), %llu connections, %llu bytes sent\n",
-                static_cast<unsigned long long>(stats.requests),
-                static_cast<unsigned long long>(stats.bad_requests),
-                static_cast<unsigned long long>(server.connections()),
-                static_cast<unsigned long long>(server.bytes_out()));
-    if (client) {
+                static_cast<unsigned long long>(total.stats.requests),
+                static_cast<unsigned long long>(total.stats.bad_requests),
+                static_cast<unsigned long long>(total.connections),
+                static_cast<unsigned long long>(total.bytes_out));
+    if (cores > 1) {
+      for (unsigned core = 0; core < cores; ++core) {
+        const CoreCounts& c = counts[core];
+        std::printf("core %u: %llu requests served, %llu connections, %llu bytes sent\n", core,
+                    static_cast<unsigned long long>(c.stats.requests),
+                    static_cast<unsigned long long>(c.connections),
+                    static_cast<unsigned long long>(c.bytes_out));
+      }
+    }
+    if (self_test) {
       std::printf("built-in client: %llu responses, %llu body bytes, in %.2f s of wall time\n",
-                  static_cast<unsigned long long>(client->responses()),
-                  static_cast<unsigned long long>(client->body_bytes()), wall);
+                  static_cast<unsigned long long>(total.responses),
+                  static_cast<unsigned long long>(total.body_bytes), wall);
     }
     backend.print_counters(stdout);
     if (!options.pcap.empty()) std::printf("capture: %s\n", options.pcap.c_str());
-    tdm_close(listener);
-    return client && client->responses() != requests ? 1 : 0;
+    return self_test && total.responses != requests ? 1 : 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tandem-http: %s\n", e.what());
     return 1;

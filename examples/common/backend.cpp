@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "examples/common/backend.hpp"
 
+#include <atomic>
 #include <csignal>
+#include <exception>
+#include <mutex>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
+#include "host/api/core_runtime.hpp"
 #include "host/api/virtual_world.hpp"
 #include "host/dev/pcap.hpp"
 #include "host/dev/tap/tap_device.hpp"
+#include "sim/link/link.hpp"
+#include "sim/soft/soft_device.hpp"
 #ifdef TANDEM_EXAMPLES_WITH_DPDK
 #include "host/dev/dpdk/dpdk_device.hpp"
 #endif
@@ -19,10 +26,13 @@ namespace tandem::examples {
 
 namespace {
 
-volatile std::sig_atomic_t g_stop = 0;
+// Set by a signal handler and read by every core's thread: a lock-free atomic
+// is both async-signal-safe and race-free.
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
 
 extern "C" void on_stop_signal(int /*signal*/) {
-  g_stop = 1;
+  g_stop.store(true, std::memory_order_relaxed);
 }
 
 wire::MacAddress mac_for(wire::Ipv4Address ip) {
@@ -48,6 +58,28 @@ stack::StackConfig stack_config(const CommonOptions& o) {
   return c;
 }
 
+void print_stack_counters(std::FILE* out, const std::string& prefix, const stack::Stack& s) {
+  const auto& t = s.tcp_counters();
+  const auto& k = s.counters();
+  std::fprintf(out,
+               "%stcp: %llu segments in, %llu out, %llu retransmitted, %llu RTO expiries, "
+               "%llu fast retransmits, %llu resets out\n",
+               prefix.c_str(), static_cast<unsigned long long>(t.segments_in),
+               static_cast<unsigned long long>(t.segments_out),
+               static_cast<unsigned long long>(t.retransmitted_segments),
+               static_cast<unsigned long long>(t.rto_expiries),
+               static_cast<unsigned long long>(t.fast_retransmits),
+               static_cast<unsigned long long>(t.resets_out));
+  std::fprintf(out,
+               "%sstack: %llu TSO jobs, %llu demuxed by the NIC's lookup, %llu by software, "
+               "%llu bad segments, %llu SYN cookies sent\n",
+               prefix.c_str(), static_cast<unsigned long long>(k.tso_jobs),
+               static_cast<unsigned long long>(k.demux_by_nic),
+               static_cast<unsigned long long>(k.demux_by_software),
+               static_cast<unsigned long long>(k.bad_segments),
+               static_cast<unsigned long long>(k.syncookies_sent));
+}
+
 }  // namespace
 
 struct Backend::Parts {
@@ -57,11 +89,47 @@ struct Backend::Parts {
   api::VirtualWorld* world = nullptr;
   std::unique_ptr<dev::PcapWriter> link_capture;
   dev::TapDevice* tap = nullptr;
+  // More than one core: `soft`'s link and NICs (this host's, the peer's), and
+  // a CoreRuntime per core. Declared last, destroyed first.
+  std::unique_ptr<sim::Link> link;
+  std::unique_ptr<sim::SoftDevice> soft;
+  std::unique_ptr<sim::SoftDevice> soft_peer;
+  std::vector<std::unique_ptr<api::CoreRuntime>> cores;
 };
 
-Backend::Backend(const CommonOptions& o) : parts_(std::make_unique<Parts>()), address_(o.ip) {
+Backend::Backend(const CommonOptions& o)
+    : parts_(std::make_unique<Parts>()), address_(o.ip), cores_(o.cores) {
   Parts& p = *parts_;
   const std::string iface = o.iface.empty() ? "tdm0" : o.iface;
+  if (o.cores > 1 && (o.backend == BackendKind::tap || o.backend == BackendKind::sim)) {
+    throw std::runtime_error("--cores " + std::to_string(o.cores) + ": backend " +
+                             std::string(to_string(o.backend)) +
+                             " has one queue, so one core; more cores need --backend soft or dpdk");
+  }
+  if (o.cores > 1 && o.backend == BackendKind::soft) {
+    // Cores run in parallel, so time is the real clock's, not the virtual
+    // world's; the two NICs share the link's lock.
+    const auto world = api::VirtualWorldConfig::two_hosts(std::random_device{}());
+    p.link = std::make_unique<sim::Link>(world.link);
+    if (!o.pcap.empty()) {
+      p.link_capture = std::make_unique<dev::PcapWriter>(o.pcap);
+      p.link->set_capture(p.link_capture.get());
+    }
+    sim::SoftDeviceConfig nic = world.device;
+    nic.queues = o.cores;
+    nic.rss = wire::RssConfig::spread(o.cores);
+    nic.link_lock = std::make_shared<std::mutex>();
+    p.soft = std::make_unique<sim::SoftDevice>(*p.link, sim::LinkEnd::a, nic);
+    p.soft_peer = std::make_unique<sim::SoftDevice>(*p.link, sim::LinkEnd::b, nic);
+    for (std::uint16_t q = 0; q < o.cores; ++q) {
+      p.cores.push_back(std::make_unique<api::CoreRuntime>(
+          q, std::vector<api::CoreStackSpec>{
+                 {&p.soft->queue_port(q), p.soft->rss(), world.a},
+                 {&p.soft_peer->queue_port(q), p.soft_peer->rss(), world.b}}));
+    }
+    address_ = api::VirtualWorld::kAddrA;
+    return;
+  }
   switch (o.backend) {
     case BackendKind::soft: {
       auto config = api::VirtualWorldConfig::two_hosts(std::random_device{}());
@@ -104,7 +172,18 @@ Backend::Backend(const CommonOptions& o) : parts_(std::make_unique<Parts>()), ad
       dev::DpdkDeviceConfig config;
       config.eal_args = o.eal;
       config.port = o.iface;
-      p.device = std::make_unique<dev::DpdkDevice>(config);
+      config.queues = o.cores;
+      auto nic = std::make_unique<dev::DpdkDevice>(config);
+      if (o.cores > 1) {
+        // A core per queue, each on the device's view of its queue.
+        for (std::uint16_t q = 0; q < o.cores; ++q) {
+          p.cores.push_back(std::make_unique<api::CoreRuntime>(nic->queue_port(q), q, nic->rss(),
+                                                               stack_config(o)));
+        }
+        p.device = std::move(nic);
+        return;
+      }
+      p.device = std::move(nic);
 #else
       throw std::runtime_error("backend dpdk: this build has no DPDK (install libdpdk-dev)");
 #endif
@@ -126,7 +205,44 @@ Backend::Backend(const CommonOptions& o) : parts_(std::make_unique<Parts>()), ad
 
 Backend::~Backend() {
   runtime_.reset();
+  parts_->cores.clear();
   flush_capture();
+}
+
+api::Runtime& Backend::runtime(unsigned core) {
+  return cores_ == 1 ? *runtime_ : parts_->cores.at(core)->runtime();
+}
+
+stack::Stack& Backend::stack(unsigned core) {
+  return cores_ == 1 ? *stacks_.front() : parts_->cores.at(core)->stack();
+}
+
+stack::Stack* Backend::peer(unsigned core) {
+  if (cores_ == 1) return peer_;
+  api::CoreRuntime& c = *parts_->cores.at(core);
+  return c.stack_count() > 1 ? &c.stack(1) : nullptr;
+}
+
+void Backend::run_on_cores(const std::function<void(unsigned core)>& body) {
+  if (cores_ == 1) return body(0);
+  std::vector<std::exception_ptr> errors(cores_);
+  std::vector<std::thread> threads;
+  for (unsigned core = 0; core < cores_; ++core) {
+    threads.emplace_back([this, &body, &errors, core] {
+      try {
+        runtime(core).make_current();
+        body(core);
+      } catch (...) {
+        errors[core] = std::current_exception();
+        request_stop();
+      }
+    });
+  }
+  for (std::thread& t : threads)
+    t.join();
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
 }
 
 void Backend::flush_capture() {
@@ -135,27 +251,15 @@ void Backend::flush_capture() {
 }
 
 void Backend::print_counters(std::FILE* out) const {
-  const stack::Stack& s = *stacks_.front();
-  const auto& t = s.tcp_counters();
-  const auto& k = s.counters();
-  std::fprintf(out,
-               "tcp: %llu segments in, %llu out, %llu retransmitted, %llu RTO expiries, "
-               "%llu fast retransmits, %llu resets out\n",
-               static_cast<unsigned long long>(t.segments_in),
-               static_cast<unsigned long long>(t.segments_out),
-               static_cast<unsigned long long>(t.retransmitted_segments),
-               static_cast<unsigned long long>(t.rto_expiries),
-               static_cast<unsigned long long>(t.fast_retransmits),
-               static_cast<unsigned long long>(t.resets_out));
-  std::fprintf(out,
-               "stack: %llu TSO jobs, %llu demuxed by the NIC's lookup, %llu by software, "
-               "%llu bad segments, %llu SYN cookies sent\n",
-               static_cast<unsigned long long>(k.tso_jobs),
-               static_cast<unsigned long long>(k.demux_by_nic),
-               static_cast<unsigned long long>(k.demux_by_software),
-               static_cast<unsigned long long>(k.bad_segments),
-               static_cast<unsigned long long>(k.syncookies_sent));
-  const dev::Device* device = parts_->device ? parts_->device.get() : &parts_->world->dev_a();
+  if (cores_ == 1) {
+    print_stack_counters(out, "", *stacks_.front());
+  } else {
+    for (unsigned core = 0; core < cores_; ++core)
+      print_stack_counters(out, "core " + std::to_string(core) + " ", parts_->cores[core]->stack());
+  }
+  const dev::Device* device = parts_->device ? parts_->device.get()
+                              : parts_->soft ? static_cast<const dev::Device*>(parts_->soft.get())
+                                             : &parts_->world->dev_a();
   const auto& d = device->counters();
   std::fprintf(
       out,
@@ -176,7 +280,11 @@ void install_stop_handlers() {
 }
 
 bool stop_requested() {
-  return g_stop != 0;
+  return g_stop.load(std::memory_order_relaxed);
+}
+
+void request_stop() {
+  g_stop.store(true, std::memory_order_relaxed);
 }
 
 }  // namespace tandem::examples

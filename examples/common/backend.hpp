@@ -9,11 +9,19 @@
 //         this program's stack at 10.0.0.1, a peer stack at 10.0.0.2 for a
 //         built-in client (there is no Linux on the other side)
 //
+// With --cores N > 1 (soft, dpdk) the NIC gets N queues and each core q gets an
+// api::CoreRuntime: its own Stack on queue q (and on `soft` its own peer Stack
+// on the peer NIC's queue q, on real time, since cores run in parallel), its
+// own RealTimeDriver and Runtime. run_on_cores() runs the program's body on a
+// thread per core with that core's Runtime current. tap and sim have one
+// queue: N > 1 is refused there.
+//
 // The stack's MAC is 02:00 followed by its IPv4 address, so it is stable
 // across runs and readable in captures.
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,14 +43,23 @@ class Backend {
   Backend(const Backend&) = delete;
   Backend& operator=(const Backend&) = delete;
 
-  api::Runtime& runtime() { return *runtime_; }
-  stack::Stack& stack() { return *stacks_.front(); }
+  unsigned cores() const { return cores_; }
+  // Core `core`'s Runtime and Stack (one core: the only ones).
+  api::Runtime& runtime(unsigned core = 0);
+  stack::Stack& stack(unsigned core = 0);
   // soft only: the stack a built-in client runs on, and its address.
-  stack::Stack* peer() { return peer_; }
+  stack::Stack* peer(unsigned core = 0);
   wire::Ipv4Address address() const { return address_; }
   bool virtual_time() const { return virtual_time_; }
 
-  // Counters of the stack and the NIC, netstat -s and ethtool -S style.
+  // Runs `body(core)` for every core: with one core on this thread (whose
+  // Runtime is current already), with more on a thread each, with that core's
+  // Runtime current there. Returns when every body has; an exception in one
+  // stops the others (as a stop signal would) and is rethrown here.
+  void run_on_cores(const std::function<void(unsigned core)>& body);
+
+  // Counters of the stack and the NIC, netstat -s and ethtool -S style; with
+  // more than one core, the stack's per core.
   void print_counters(std::FILE* out) const;
   // Writes out buffered capture records.
   void flush_capture();
@@ -55,11 +72,14 @@ class Backend {
   std::unique_ptr<api::Runtime> runtime_;
   wire::Ipv4Address address_;
   bool virtual_time_ = false;
+  unsigned cores_ = 1;
 };
 
 // SIGINT and SIGTERM set a flag the program's loop polls, so it can stop at a
-// clean point, print what it did and flush its capture.
+// clean point, print what it did and flush its capture. Every core's loop
+// polls the same flag; request_stop() sets it from the program.
 void install_stop_handlers();
 bool stop_requested();
+void request_stop();
 
 }  // namespace tandem::examples

@@ -66,6 +66,13 @@ void CommandLine::print_usage(std::FILE* out) const {
                "  --pcap FILE                  capture all traffic (flushed on exit)\n"
                "  --eal \"ARGS\"                 DPDK EAL arguments (dpdk)\n",
                static_cast<unsigned>(default_port_));
+  if (cores_allowed_) {
+    std::fprintf(out,
+                 "  --cores N                    threads, one per NIC queue, each with its own\n"
+                 "                               stack, runtime, epoll set and SO_REUSEPORT\n"
+                 "                               listener (default 1; N > 1: soft, dpdk; 1..%u)\n",
+                 static_cast<unsigned>(kMaxCores));
+  }
   for (const Spec& s : specs_) {
     std::string left = s.name + (s.metavar.empty() ? "" : " " + s.metavar);
     std::fprintf(out, "  %-28s %s\n", left.c_str(), s.help.c_str());
@@ -136,6 +143,13 @@ void CommandLine::parse(int argc, char** argv, CommonOptions& common) {
       common.pcap = value();
     } else if (arg == "--eal") {
       common.eal = value();
+    } else if (arg == "--cores" && cores_allowed_) {
+      const auto v = value();
+      std::uint64_t cores = 0;
+      if (!parse_u64(v, cores) || cores == 0 || cores > kMaxCores) {
+        fail("bad --cores '" + std::string(v) + "' (1.." + std::to_string(kMaxCores) + ")");
+      }
+      common.cores = static_cast<std::uint16_t>(cores);
     } else {
       bool known = false;
       for (const Spec& s : specs_) {

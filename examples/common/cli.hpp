@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The command line every Tandem example shares (--backend, --iface, --ip,
-// --port, --connect, --pcap, --eal, --help) plus each program's own flags, with
+// --port, --connect, --pcap, --eal, --help; --cores for the programs that run
+// one thread per core) plus each program's own flags, with
 // one parser, one usage text and one way of reporting bad input.
 #pragma once
 
@@ -17,6 +18,8 @@
 namespace tandem::examples {
 
 enum class BackendKind { soft, sim, tap, dpdk };
+// --cores at most: more threads than this is a typo on any machine we run on.
+inline constexpr unsigned kMaxCores = 64;
 std::string_view to_string(BackendKind kind);
 
 struct HostPort {
@@ -34,6 +37,9 @@ struct CommonOptions {
   std::optional<HostPort> connect;
   std::string pcap;  // capture of all traffic, flushed on exit
   std::string eal;   // DPDK EAL arguments, passed through
+  // Threads, each with its own queue of the NIC, Stack, Runtime and epoll set
+  // (docs/multicore.md); more than one needs a multi-queue backend (soft, dpdk).
+  std::uint16_t cores = 1;
 };
 
 class CommandLine {
@@ -45,6 +51,9 @@ class CommandLine {
   void flag(std::string name, std::string help, bool& out);
   void option(std::string name, std::string metavar, std::string help,
               std::function<bool(std::string_view)> parse);
+  // Accepts --cores N (into CommonOptions::cores): for programs that run
+  // Backend::run_on_cores.
+  void allow_cores() { cores_allowed_ = true; }
 
   // Parses argv into `common` and the program's flags. Prints usage and exits 0
   // for --help; prints what is wrong and exits 2 for bad input.
@@ -63,6 +72,7 @@ class CommandLine {
   std::string program_;
   std::string summary_;
   std::uint16_t default_port_;
+  bool cores_allowed_ = false;
   std::vector<Spec> specs_;
 };
 

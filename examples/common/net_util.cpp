@@ -38,11 +38,14 @@ void set_nonblocking(int fd) {
   if (flags < 0 || tdm_fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) fail("tdm_fcntl");
 }
 
-int listen_tcp(wire::Ipv4Address address, std::uint16_t port, int backlog) {
+int listen_tcp(wire::Ipv4Address address, std::uint16_t port, int backlog, bool reuseport) {
   const int fd = tdm_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   if (fd < 0) fail("tdm_socket");
   const int one = 1;
   tdm_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (reuseport && tdm_setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    fail("tdm_setsockopt(SO_REUSEPORT)");
+  }
   const sockaddr_in a = to_sockaddr(address, port);
   if (tdm_bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) fail("tdm_bind");
   if (tdm_listen(fd, backlog) != 0) fail("tdm_listen");

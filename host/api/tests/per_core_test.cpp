@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The socket API one thread per core (docs/multicore.md): each thread makes
-// its own Runtime current, over its own Stack on its own queue of a multi-queue
-// `soft` NIC, and uses only the C API. Servers listen on the same port on every
+// The socket API one thread per core (docs/multicore.md): each core has its
+// own api::CoreRuntime — Stack, RealTimeDriver and Runtime — over its own queue
+// of a multi-queue `soft` NIC; its thread makes the Runtime current and uses
+// only the C API. Servers listen on the same port on every
 // core with SO_REUSEPORT and serve an epoll echo loop; clients connect with
 // blocking calls and check every echoed byte. The NIC's RSS spreads the
 // connections; each must be accepted on the core its 4-tuple hashes to, and
@@ -20,13 +21,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
-#include "host/api/driver.hpp"
-#include "host/api/runtime.hpp"
+#include "host/api/core_runtime.hpp"
 #include "host/api/tandem/socket.h"
-#include "sim/soft/multicore_echo.hpp"
+#include "sim/link/link.hpp"
+#include "sim/soft/soft_device.hpp"
 
 using namespace tandem;
 using namespace std::chrono_literals;
@@ -58,6 +62,45 @@ sockaddr_in inet(wire::Ipv4Address a, std::uint16_t port) {
   return s;
 }
 
+// Two hosts on one link (client 10.0.0.1, server 10.0.0.2), each a soft NIC
+// with one queue per core, and a CoreRuntime per core and host. The two NICs
+// share the link's lock, since every core has a thread of its own.
+class TwoHosts {
+ public:
+  explicit TwoHosts(std::uint16_t cores)
+      : link_lock_(std::make_shared<std::mutex>()),
+        client_nic_(link_, sim::LinkEnd::a, nic_config(cores, link_lock_)),
+        server_nic_(link_, sim::LinkEnd::b, nic_config(cores, link_lock_)) {
+    for (std::uint16_t q = 0; q < cores; ++q) {
+      clients_.push_back(std::make_unique<api::CoreRuntime>(
+          client_nic_.queue_port(q), q, client_nic_.rss(), host_config(kClient, 1)));
+      servers_.push_back(std::make_unique<api::CoreRuntime>(
+          server_nic_.queue_port(q), q, server_nic_.rss(), host_config(kServer, 2)));
+    }
+  }
+
+  std::uint16_t cores() const { return static_cast<std::uint16_t>(clients_.size()); }
+  api::CoreRuntime& client(std::uint16_t core) { return *clients_.at(core); }
+  api::CoreRuntime& server(std::uint16_t core) { return *servers_.at(core); }
+  const wire::RssConfig& rss() const { return server_nic_.rss(); }
+
+ private:
+  static sim::SoftDeviceConfig nic_config(std::uint16_t cores, std::shared_ptr<std::mutex> lock) {
+    sim::SoftDeviceConfig c;
+    c.queues = cores;
+    c.rss = wire::RssConfig::spread(cores);
+    c.link_lock = std::move(lock);
+    return c;
+  }
+
+  sim::Link link_{sim::LinkConfig{}};
+  std::shared_ptr<std::mutex> link_lock_;
+  sim::SoftDevice client_nic_;
+  sim::SoftDevice server_nic_;
+  std::vector<std::unique_ptr<api::CoreRuntime>> clients_;
+  std::vector<std::unique_ptr<api::CoreRuntime>> servers_;
+};
+
 // What one server core saw.
 struct ServerCore {
   int accepted = 0;
@@ -65,6 +108,7 @@ struct ServerCore {
   int errors = 0;
   std::size_t echoed = 0;
   std::size_t open_at_end = 0;
+  std::size_t descriptors_at_end = 0;  // the Runtime's, listener and epoll set closed
 };
 
 // What one client core saw.
@@ -72,6 +116,7 @@ struct ClientCore {
   int completed = 0;
   int failed = 0;
   int mismatched = 0;
+  std::size_t descriptors_at_end = 0;
 };
 
 std::vector<std::byte> message_for(int core, int connection) {
@@ -87,10 +132,9 @@ std::vector<std::byte> message_for(int core, int connection) {
 // client core is done and its own connections are closed.
 // Boost.Test's checks are not thread-safe: the threads count what went wrong
 // and the main thread checks the counts.
-void serve(sim::MulticoreHosts& hosts, std::uint16_t core, std::atomic<int>& listening,
+void serve(TwoHosts& hosts, std::uint16_t core, std::atomic<int>& listening,
            const std::atomic<int>& clients_done, ServerCore& out) {
-  api::RealTimeDriver driver({&hosts.server_device().queue_port(core)}, {&hosts.server(core)});
-  api::Runtime runtime(driver);
+  api::Runtime& runtime = hosts.server(core).runtime();
   runtime.make_current();
 
   const int listener = tdm_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -166,13 +210,13 @@ void serve(sim::MulticoreHosts& hosts, std::uint16_t core, std::atomic<int>& lis
   out.open_at_end = open.size();
   tdm_close(listener);
   tdm_close(ep);
+  out.descriptors_at_end = runtime.open_descriptors();
 }
 
 // One client core: blocking connect, send, read back, compare, close.
-void call(sim::MulticoreHosts& hosts, std::uint16_t core, const std::atomic<int>& listening,
+void call(TwoHosts& hosts, std::uint16_t core, const std::atomic<int>& listening,
           std::atomic<int>& clients_done, ClientCore& out) {
-  api::RealTimeDriver driver({&hosts.client_device().queue_port(core)}, {&hosts.client(core)});
-  api::Runtime runtime(driver);
+  api::Runtime& runtime = hosts.client(core).runtime();
   runtime.make_current();
   // Until every core listens, a SYN that hashes to a core still starting up
   // would be refused, as it would on Linux.
@@ -211,20 +255,17 @@ void call(sim::MulticoreHosts& hosts, std::uint16_t core, const std::atomic<int>
     }
     tdm_close(fd);
   }
+  out.descriptors_at_end = runtime.open_descriptors();
   ++clients_done;
   // Lets the FINs out while the servers close their ends.
+  api::Driver& driver = runtime.driver();
   const auto linger_until = std::chrono::steady_clock::now() + 200ms;
   while (std::chrono::steady_clock::now() < linger_until)
     (void)driver.wait(driver.now() + std::chrono::duration_cast<Duration>(1ms));
 }
 
 void echo_on(std::uint16_t cores) {
-  sim::MulticoreConfig config;
-  config.cores = cores;
-  config.threaded = true;
-  config.client = host_config(kClient, 1);
-  config.server = host_config(kServer, 2);
-  sim::MulticoreHosts hosts(config, api::RealTimeDriver::clock());
+  TwoHosts hosts(cores);
 
   std::atomic<int> listening{0};
   std::atomic<int> clients_done{0};
@@ -246,6 +287,8 @@ void echo_on(std::uint16_t cores) {
       BOOST_TEST(clients[c].completed == kConnectionsPerCore);
       BOOST_TEST(clients[c].failed == 0);
       BOOST_TEST(clients[c].mismatched == 0);
+      BOOST_TEST(clients[c].descriptors_at_end == 0u);
+      BOOST_TEST(servers[c].descriptors_at_end == 0u);
       // 24 * cores connections spread by RSS: every core gets some.
       BOOST_TEST(servers[c].accepted > 0);
       BOOST_TEST(servers[c].on_another_core == 0);
@@ -260,8 +303,10 @@ void echo_on(std::uint16_t cores) {
   }
   BOOST_TEST(accepted == kConnectionsPerCore * cores);
   for (std::uint16_t c = 0; c < cores; ++c) {
-    BOOST_TEST(hosts.client(c).counters().no_socket_resets == 0u);
-    BOOST_TEST(hosts.server(c).counters().no_socket_resets == 0u);
+    BOOST_TEST(hosts.client(c).stack().counters().no_socket_resets == 0u);
+    BOOST_TEST(hosts.server(c).stack().counters().no_socket_resets == 0u);
+    BOOST_TEST(hosts.client(c).stack().tcp_counters().resets_out == 0u);
+    BOOST_TEST(hosts.server(c).stack().tcp_counters().resets_out == 0u);
   }
 }
 
@@ -275,6 +320,24 @@ BOOST_AUTO_TEST_CASE(one_core_echo_through_the_socket_api) {
 
 BOOST_AUTO_TEST_CASE(two_cores_each_with_its_own_runtime_and_reuseport_listener) {
   echo_on(2);
+}
+
+// What the helper refuses: a core the device lacks, a multi-queue device
+// without its steering, a table that never names the core.
+BOOST_AUTO_TEST_CASE(core_stack_config_refuses_what_cannot_work) {
+  const stack::StackConfig base = host_config(kServer, 2);
+  BOOST_CHECK_THROW(api::core_stack_config(base, 2, 2, wire::RssConfig::spread(2)),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(api::core_stack_config(base, 1, 2, std::nullopt), std::invalid_argument);
+  BOOST_CHECK_THROW(api::core_stack_config(base, 1, 2, wire::RssConfig::spread(1)),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(api::core_stack_config(base, 0, 1, wire::RssConfig::spread(2)),
+                    std::invalid_argument);
+  const stack::StackConfig c = api::core_stack_config(base, 1, 2, wire::RssConfig::spread(2));
+  BOOST_TEST(c.net.queue == 1u);
+  BOOST_TEST(c.net.rx_queues == 1u);
+  BOOST_TEST(c.rss.has_value());
+  BOOST_TEST(c.net.address.value == base.net.address.value);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

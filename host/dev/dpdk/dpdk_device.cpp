@@ -33,6 +33,7 @@ namespace c = contract;
 
 constexpr std::size_t kEthernetHeaderLen = 14;
 constexpr std::uint16_t kEtherTypeIpv4 = 0x0800;
+constexpr std::uint16_t kEtherTypeArp = 0x0806;
 constexpr std::uint8_t kProtocolTcp = 6;
 constexpr std::uint8_t kProtocolUdp = 17;
 constexpr std::uint8_t kTcpFin = 0x01;
@@ -538,6 +539,66 @@ DpdkDevice::Queue::Sent DpdkDevice::Queue::transmit_staged() {
 }
 
 // ---------------------------------------------------------------------------
+// One core's view of the device
+
+class DpdkDevice::QueuePort final : public Device {
+ public:
+  QueuePort(DpdkDevice& device, std::uint16_t queue) : device_(device), queue_(queue) {}
+
+  const Capabilities& capabilities() const override { return device_.capabilities(); }
+  TxStatus send_frame(std::uint16_t queue, ByteSpan frame, std::uint8_t flags) override {
+    assert(queue == queue_);
+    return device_.send_frame(queue, frame, flags);
+  }
+  TxStatus send_tso(std::uint16_t queue, ByteSpan header_template,
+                    std::span<const ByteSpan> payload, std::uint16_t mss) override {
+    assert(queue == queue_);
+    return device_.send_tso(queue, header_template, payload, mss);
+  }
+  std::size_t receive(std::uint16_t queue, std::size_t budget, RxSink& sink) override {
+    assert(queue == queue_);
+    return device_.receive(queue, budget, sink);
+  }
+  bool submit_flow_command(const FlowCommand& command) override {
+    return device_.submit_flow_command(command, completions_);
+  }
+  std::size_t poll_flow_completions(std::span<FlowCompletion> out) override {
+    std::size_t n = 0;
+    while (n < out.size() && !completions_.empty()) {
+      out[n++] = completions_.front();
+      completions_.pop_front();
+    }
+    return n;
+  }
+  void advance(Instant now) override {
+    now_ = std::max(now_, now);
+    device_.advance_queue(queue_, now);
+  }
+  std::optional<Instant> next_event() const override {
+    if (device_.queues_[queue_]->backlog_size.load(std::memory_order_relaxed) != 0) return now_;
+    return std::nullopt;
+  }
+  const DeviceCounters& counters() const override {
+    Queue& q = *device_.queues_[queue_];
+    const std::lock_guard lock(q.mutex);
+    snapshot_ = q.counters;
+    return snapshot_;
+  }
+
+ private:
+  DpdkDevice& device_;
+  std::uint16_t queue_;
+  std::deque<FlowCompletion> completions_;  // only this port's thread touches them
+  Instant now_{};
+  mutable DeviceCounters snapshot_;
+};
+
+Device& DpdkDevice::queue_port(std::uint16_t queue) {
+  if (queue >= ports_.size()) throw std::out_of_range("DpdkDevice::queue_port: no such queue");
+  return *ports_[queue];
+}
+
+// ---------------------------------------------------------------------------
 // Setup
 
 DpdkDevice::DpdkDevice(const DpdkDeviceConfig& config) : port_(std::make_unique<Port>()) {
@@ -860,9 +921,12 @@ DpdkDevice::DpdkDevice(const DpdkDeviceConfig& config) : port_(std::make_unique<
   capabilities_.lookup_capacity = hls_kernels::kNicLookupCapacity;
   capabilities_.queues = config.queues;
   capabilities_.mtu = port.mtu;
+  for (std::uint16_t q = 0; q < config.queues; ++q)
+    ports_.push_back(std::make_unique<QueuePort>(*this, q));
 }
 
 DpdkDevice::~DpdkDevice() {
+  ports_.clear();
   // The queues give their mbufs back before the port frees the pool.
   queues_.clear();
   port_.reset();
@@ -1053,6 +1117,13 @@ std::size_t DpdkDevice::receive(std::uint16_t queue, std::size_t budget, RxSink&
   return handed;
 }
 
+void DpdkDevice::steer(rte_ring* ring, rte_mbuf* m) {
+  if (rte_ring_enqueue(ring, m) != 0) {
+    rte_pktmbuf_free(m);
+    port_->steering_dropped.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
 void DpdkDevice::pump_steering() {
   Port& port = *port_;
   const std::unique_lock lock(port.rx_pump, std::try_to_lock);
@@ -1064,9 +1135,15 @@ void DpdkDevice::pump_steering() {
       rte_mbuf* m = burst[i];
       const ByteSpan head(rte_pktmbuf_mtod(m, const std::byte*), m->data_len);
       m->hash.rss = wire::rss_hash_of_frame(rss_.key, head);
-      if (rte_ring_enqueue(queues_[rss_.queue_of(m->hash.rss)]->steering, m) != 0) {
-        rte_pktmbuf_free(m);
-        port.steering_dropped.fetch_add(1, std::memory_order_relaxed);
+      if (head.size() >= kEthernetHeaderLen && wire::load_be16(head, 12) == kEtherTypeArp) {
+        // Every core's interface keeps its own neighbour table, so each must
+        // hear ARP (as on the soft NIC): the one mbuf goes to every queue,
+        // each holding a reference.
+        rte_mbuf_refcnt_update(m, static_cast<std::int16_t>(queues_.size() - 1));
+        for (const auto& q : queues_)
+          steer(q->steering, m);
+      } else {
+        steer(queues_[rss_.queue_of(m->hash.rss)]->steering, m);
       }
     }
   }
@@ -1126,9 +1203,17 @@ void DpdkDevice::deliver(Queue& q, rte_mbuf* m, RxSink& sink) {
 // Flow table
 
 bool DpdkDevice::submit_flow_command(const FlowCommand& command) {
+  return submit_flow_command(command, port_->flow_completions);
+}
+
+// The completions go to `completions`: the device's own (guarded by
+// flow_mutex, as poll_flow_completions reads them) or a queue port's (its
+// thread's alone). The mutex also guards the rules and the counters.
+bool DpdkDevice::submit_flow_command(const FlowCommand& command,
+                                     std::deque<FlowCompletion>& completions) {
   Port& port = *port_;
   const std::lock_guard lock(port.flow_mutex);
-  if (port.flow_completions.size() >= port.flow_queue_depth) return false;
+  if (completions.size() >= port.flow_queue_depth) return false;
   ++port.flow_commands;
   FlowCompletion done{command.tag, c::FlowStatus::ok};
   if (offloads_.flow_lookup) {
@@ -1141,7 +1226,7 @@ bool DpdkDevice::submit_flow_command(const FlowCommand& command) {
     const std::lock_guard engine_lock(q.mutex);
     done = q.engine->flow_command(command);
   }
-  port.flow_completions.push_back(done);
+  completions.push_back(done);
   return true;
 }
 
@@ -1217,11 +1302,22 @@ std::size_t DpdkDevice::poll_flow_completions(std::span<FlowCompletion> out) {
 
 void DpdkDevice::advance(Instant now) {
   now_ = std::max(now_, now);
-  for (auto& q : queues_) {
-    if (q->backlog_size.load(std::memory_order_relaxed) == 0) continue;
-    const std::lock_guard lock(q->mutex);
-    q->flush_backlog();
+  for (std::size_t q = 0; q < queues_.size(); ++q)
+    advance_queue(static_cast<std::uint16_t>(q), now);
+}
+
+void DpdkDevice::advance_queue(std::uint16_t queue, Instant /*now*/) {
+  Queue& q = *queues_[queue];
+  if (q.backlog_size.load(std::memory_order_relaxed) != 0) {
+    const std::lock_guard lock(q.mutex);
+    q.flush_backlog();
   }
+  // The port's drop counters are the port's, not a queue's: one reader is
+  // enough, and queue 0 always has a core.
+  if (queue == 0) read_port_stats();
+}
+
+void DpdkDevice::read_port_stats() {
   rte_eth_stats stats{};
   if (rte_eth_stats_get(port_->id, &stats) == 0) {
     const std::lock_guard lock(port_->stats_mutex);

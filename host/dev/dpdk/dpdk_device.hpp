@@ -18,8 +18,10 @@
 //
 // Queues and threads. One RX/TX queue pair per host core. send_frame/send_tso/
 // receive on queue q may run on q's thread while other queues run on theirs;
-// nothing on that path is shared between queues. Flow commands, advance() and
-// the counters may be called from any one thread.
+// nothing on that path is shared between queues. On the device itself, flow
+// commands, advance() and the counters may be called from any one thread; when
+// each queue has a thread of its own, each thread uses queue_port(q) instead,
+// whose flow completions, advance() and next_event() are its queue's alone.
 //
 // TX. The caller's bytes are copied once into mbufs (the Device API's copy: the
 // caller's buffer is free when the call returns); the port sends from those.
@@ -35,12 +37,15 @@
 // several mbufs is gathered first). When the port cannot steer by Toeplitz RSS
 // (no RETA: net_tap, net_af_packet, net_ring), whichever receive() finds the
 // pump free takes frames from all the port's RX queues and moves each to the
-// ring of the queue its Toeplitz hash names, so steering is the same either way.
+// ring of the queue its Toeplitz hash names, so steering is the same either way;
+// ARP frames then go to every queue, since each core's interface keeps its own
+// neighbour table (a port that steers by itself delivers ARP to one queue).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +56,7 @@
 #include "host/wire/toeplitz.hpp"
 
 struct rte_mbuf;
+struct rte_ring;
 
 namespace tandem::dev {
 
@@ -164,16 +170,32 @@ class DpdkDevice final : public Device {
   std::uint16_t queue_of(const contract::FlowKey4& key) const;
   DpdkCounters dpdk_counters() const;
 
+  // The device as one core sees it (docs/multicore.md): queue `queue`'s TX,
+  // RX and backlog, flow-command completions of its own (so each core's Stack
+  // hears only about its own commands), advance() and next_event() of that
+  // queue only (port 0 also reads the port's drop counters), counters() of
+  // that queue. Give the Stack on core q queue_port(q) and net.queue = q. A
+  // port is used by one thread at a time; ports live as long as the device.
+  // Throws std::out_of_range for a queue the device does not have.
+  Device& queue_port(std::uint16_t queue);
+
  private:
   struct Port;
   struct Queue;
+  class QueuePort;
+
+  bool submit_flow_command(const FlowCommand& command, std::deque<FlowCompletion>& completions);
+  void advance_queue(std::uint16_t queue, Instant now);
+  void read_port_stats();
 
   void pump_steering();
+  void steer(rte_ring* ring, rte_mbuf* m);
   void deliver(Queue& q, rte_mbuf* m, RxSink& sink);
   contract::FlowStatus apply_flow_rule(const FlowCommand& command);
 
   std::unique_ptr<Port> port_;
   std::vector<std::unique_ptr<Queue>> queues_;
+  std::vector<std::unique_ptr<QueuePort>> ports_;
   DpdkPortOffloads offloads_;
   wire::RssConfig rss_;
   Capabilities capabilities_;

@@ -23,6 +23,8 @@
 #include "host/dev/dpdk/dpdk_device.hpp"
 #include "host/dev/dpdk/eal.hpp"
 #include "host/dev/dpdk/tests/dpdk_test_env.hpp"
+#include "host/wire/arp.hpp"
+#include "host/wire/ethernet.hpp"
 #include "host/wire/toeplitz.hpp"
 #include "sim/tests/device_conformance.hpp"
 
@@ -514,6 +516,70 @@ BOOST_AUTO_TEST_CASE(a_flow_is_looked_up_on_the_queue_it_is_steered_to) {
     BOOST_TEST(got[0].meta.conn_id == sport);
   }
   BOOST_TEST(queues_seen.size() == 2u);
+}
+
+// With software steering an ARP frame reaches every queue: each core's
+// interface keeps its own neighbour table.
+BOOST_AUTO_TEST_CASE(arp_reaches_every_queue) {
+  DpdkDevice d(ring_config(2));
+  std::vector<std::byte> frame(wire::kEthernetHeaderLen + wire::ArpRepr::len());
+  wire::EthernetRepr{wire::MacAddress::broadcast(), conf::kMacA,
+                     static_cast<std::uint16_t>(wire::EtherType::arp)}
+      .emit(frame);
+  wire::ArpRepr{.sender_mac = conf::kMacA,
+                .sender_ip = conf::kIpA,
+                .target_mac = wire::MacAddress{},
+                .target_ip = conf::kIpB}
+      .emit(std::span(frame).subspan(wire::kEthernetHeaderLen));
+  BOOST_TEST_REQUIRE((d.send_frame(0, frame, 0) == c::TxStatus::ok));
+  for (std::uint16_t q = 0; q < 2; ++q) {
+    const auto got = drain_queue(d, q);
+    BOOST_TEST_REQUIRE(got.size() == 1u, "queue " << q);
+    BOOST_TEST(got[0].meta.queue == q);
+    BOOST_TEST((got[0].frame == frame));
+  }
+  BOOST_TEST(d.dpdk_counters().rx_steering_dropped == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------
+
+// A core's view of the device: its own flow completions, its own queue.
+BOOST_AUTO_TEST_SUITE(queue_ports)
+
+BOOST_AUTO_TEST_CASE(each_port_hears_only_its_own_flow_completions) {
+  DpdkDevice d(ring_config(2));
+  dev::Device& p0 = d.queue_port(0);
+  dev::Device& p1 = d.queue_port(1);
+  BOOST_CHECK_THROW(d.queue_port(2), std::out_of_range);
+  BOOST_TEST(p1.capabilities().queues == 2u);
+  c::FlowCommand a{.key = conf::key_at_b(), .conn_id = 7, .tag = 70};
+  c::FlowCommand b{.key = conf::key_at_b(), .conn_id = 8, .tag = 80};
+  b.key.remote_port = static_cast<std::uint16_t>(a.key.remote_port + 1);
+  BOOST_TEST_REQUIRE(p0.submit_flow_command(a));
+  BOOST_TEST_REQUIRE(p1.submit_flow_command(b));
+  std::array<c::FlowCompletion, 4> done{};
+  BOOST_TEST_REQUIRE(p1.poll_flow_completions(done) == 1u);
+  BOOST_TEST(done[0].tag == 80u);
+  BOOST_TEST(p1.poll_flow_completions(done) == 0u);
+  BOOST_TEST(d.poll_flow_completions(done) == 0u);  // the device's own: none
+  BOOST_TEST_REQUIRE(p0.poll_flow_completions(done) == 1u);
+  BOOST_TEST(done[0].tag == 70u);
+  BOOST_TEST(d.counters().flow_commands == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_port_sends_and_counts_on_its_own_queue) {
+  DpdkDevice d(ring_config(2));
+  dev::Device& p1 = d.queue_port(1);
+  const std::array<std::byte, 4> payload{};
+  BOOST_TEST_REQUIRE(
+      (p1.send_frame(1, udp_frame(5000, payload), kBothChecksums) == c::TxStatus::ok));
+  BOOST_TEST(p1.counters().tx_frames == 1u);
+  BOOST_TEST(d.queue_port(0).counters().tx_frames == 0u);
+  p1.advance(Instant{});
+  BOOST_TEST(!p1.next_event().has_value());  // no backlog
+  BOOST_TEST(d.counters().tx_frames == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
