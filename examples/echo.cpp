@@ -108,33 +108,39 @@ int main(int argc, char** argv) {
     install_stop_handlers();
     Backend backend(options);
     if (options.connect) return run_client(*options.connect, {});
-    std::fprintf(stderr, "tandem-echo: serving on %s:%u (%s backend, %s-triggered, %u core%s)\n",
-                 backend.address().to_string().c_str(), options.port,
-                 std::string(to_string(options.backend)).c_str(), edge_triggered ? "edge" : "level",
-                 backend.cores(), backend.cores() == 1 ? "" : "s");
     struct CoreCounts {
       std::uint64_t connections = 0;
       std::uint64_t bytes = 0;
     };
     std::vector<CoreCounts> counts(backend.cores());
-    backend.run_on_cores([&](unsigned core) {
-      Reactor reactor(edge_triggered);
-      const int listener = listen_tcp(backend.address(), options.port, 128, backend.cores() > 1);
-      {
-        // Everything received goes back; the server closes a connection once
-        // the peer has finished and all of it has been echoed.
-        StreamServer server(
-            reactor, listener,
-            [](StreamServer::Connection& c) {
-              c.out += c.in;
-              c.in.clear();
-            },
-            false);
-        reactor.run();
-        counts[core] = CoreCounts{server.connections(), server.bytes_out()};
-      }
-      tdm_close(listener);
-    });
+    backend.run_on_cores(
+        [&](unsigned) {
+          return listen_tcp(backend.address(), options.port, 128, backend.cores() > 1);
+        },
+        [&] {
+          std::fprintf(
+              stderr, "tandem-echo: serving on %s:%u (%s backend, %s-triggered, %u core%s)\n",
+              backend.address().to_string().c_str(), options.port,
+              std::string(to_string(options.backend)).c_str(), edge_triggered ? "edge" : "level",
+              backend.cores(), backend.cores() == 1 ? "" : "s");
+        },
+        [&](unsigned core, int listener) {
+          Reactor reactor(edge_triggered);
+          {
+            // Everything received goes back; the server closes a connection
+            // once the peer has finished and all of it has been echoed.
+            StreamServer server(
+                reactor, listener,
+                [](StreamServer::Connection& c) {
+                  c.out += c.in;
+                  c.in.clear();
+                },
+                false);
+            reactor.run();
+            counts[core] = CoreCounts{server.connections(), server.bytes_out()};
+          }
+          tdm_close(listener);
+        });
     CoreCounts total;
     for (const CoreCounts& c : counts) {
       total.connections += c.connections;

@@ -264,12 +264,6 @@ int main(int argc, char** argv) {
     install_stop_handlers();
     Backend backend(options);
     const unsigned cores = backend.cores();
-    std::fprintf(stderr,
-                 "tandem-http: serving GET / (%llu-byte body) on http://%s:%u/ (%s backend, %u "
-                 "core%s)\n",
-                 static_cast<unsigned long long>(body_bytes), backend.address().to_string().c_str(),
-                 options.port, std::string(to_string(options.backend)).c_str(), cores,
-                 cores == 1 ? "" : "s");
     const bool self_test = backend.peer() != nullptr;
     if (self_test) {
       std::fprintf(stderr,
@@ -292,12 +286,22 @@ int main(int argc, char** argv) {
     // A core's server stays up until every core's client is done: the NIC may
     // steer any client's connection to any core.
     std::atomic<unsigned> clients_done{0};
-    const auto wall_start = std::chrono::steady_clock::now();
-    backend.run_on_cores([&](unsigned core) {
+    auto wall_start = std::chrono::steady_clock::now();
+    const auto listen = [&](unsigned) {
+      return listen_tcp(backend.address(), options.port, static_cast<int>(backlog), cores > 1);
+    };
+    const auto ready = [&] {
+      std::fprintf(stderr,
+                   "tandem-http: serving GET / (%llu-byte body) on http://%s:%u/ (%s backend, %u "
+                   "core%s)\n",
+                   static_cast<unsigned long long>(body_bytes),
+                   backend.address().to_string().c_str(), options.port,
+                   std::string(to_string(options.backend)).c_str(), cores, cores == 1 ? "" : "s");
+      wall_start = std::chrono::steady_clock::now();
+    };
+    backend.run_on_cores(listen, ready, [&](unsigned core, int listener) {
       CoreCounts& mine = counts[core];
       Reactor reactor(edge_triggered);
-      const int listener =
-          listen_tcp(backend.address(), options.port, static_cast<int>(backlog), cores > 1);
       {
         HttpResponder responder(body_bytes, mine.stats);
         StreamServer server(

@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
     Reactor reactor(false);
     const int listener = listen_tcp(backend.address(), options.port, 128);
     StreamServer server(reactor, listener, serve, true);
-    std::fprintf(stderr, "tandem-perf: server on %s:%u (%s backend)\n",
+    std::fprintf(stderr, "tandem-perf: serving on %s:%u (%s backend)\n",
                  backend.address().to_string().c_str(), options.port,
                  std::string(to_string(options.backend)).c_str());
     reactor.run();

@@ -2,6 +2,7 @@
 #include "examples/common/backend.hpp"
 
 #include <atomic>
+#include <barrier>
 #include <csignal>
 #include <exception>
 #include <mutex>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "host/api/core_runtime.hpp"
+#include "host/api/tandem/socket.h"
 #include "host/api/virtual_world.hpp"
 #include "host/dev/pcap.hpp"
 #include "host/dev/tap/tap_device.hpp"
@@ -223,15 +225,38 @@ stack::Stack* Backend::peer(unsigned core) {
   return c.stack_count() > 1 ? &c.stack(1) : nullptr;
 }
 
-void Backend::run_on_cores(const std::function<void(unsigned core)>& body) {
-  if (cores_ == 1) return body(0);
+void Backend::run_on_cores(const std::function<int(unsigned core)>& listen,
+                           const std::function<void()>& ready,
+                           const std::function<void(unsigned core, int listener)>& serve) {
+  if (cores_ == 1) {
+    const int listener = listen(0);
+    ready();
+    return serve(0, listener);
+  }
   std::vector<std::exception_ptr> errors(cores_);
+  std::atomic<bool> all_listening = true;
+  std::barrier listening(static_cast<std::ptrdiff_t>(cores_), [&]() noexcept {
+    if (all_listening) ready();
+  });
   std::vector<std::thread> threads;
   for (unsigned core = 0; core < cores_; ++core) {
-    threads.emplace_back([this, &body, &errors, core] {
+    threads.emplace_back([&, core] {
+      runtime(core).make_current();
+      int listener = -1;
       try {
-        runtime(core).make_current();
-        body(core);
+        listener = listen(core);
+      } catch (...) {
+        errors[core] = std::current_exception();
+        all_listening = false;
+        request_stop();
+      }
+      listening.arrive_and_wait();
+      if (!all_listening) {
+        if (listener >= 0) tdm_close(listener);
+        return;
+      }
+      try {
+        serve(core, listener);
       } catch (...) {
         errors[core] = std::current_exception();
         request_stop();

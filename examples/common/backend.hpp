@@ -52,11 +52,18 @@ class Backend {
   wire::Ipv4Address address() const { return address_; }
   bool virtual_time() const { return virtual_time_; }
 
-  // Runs `body(core)` for every core: with one core on this thread (whose
-  // Runtime is current already), with more on a thread each, with that core's
-  // Runtime current there. Returns when every body has; an exception in one
-  // stops the others (as a stop signal would) and is rethrown here.
-  void run_on_cores(const std::function<void(unsigned core)>& body);
+  // A server on every core: `listen(core)` opens core's listening socket;
+  // once every core's exists, `ready()` runs once (the program says it is
+  // serving) and `serve(core, listener)` runs on every core. With one core on
+  // this thread (whose Runtime is current already), with more on a thread
+  // each, with that core's Runtime current there. No core serves before all
+  // listen: the NIC steers each SYN by its hash, and a core without a listener
+  // would refuse it. Returns when every `serve` has; an exception in one stops
+  // the others (as a stop signal would) and is rethrown here, and an exception
+  // in a `listen` means nothing is served.
+  void run_on_cores(const std::function<int(unsigned core)>& listen,
+                    const std::function<void()>& ready,
+                    const std::function<void(unsigned core, int listener)>& serve);
 
   // Counters of the stack and the NIC, netstat -s and ethtool -S style; with
   // more than one core, the stack's per core.

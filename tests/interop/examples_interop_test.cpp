@@ -8,74 +8,20 @@
 #define BOOST_TEST_MODULE examples_interop
 #include <boost/test/unit_test.hpp>
 
-#include <unistd.h>
-
-#include <csignal>
-#include <cstdio>
-#include <filesystem>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "tests/interop/interop_test.hpp"
+#include "tests/interop/example_program.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using namespace tandem;
-using interop::ChildProcess;
 using interop::NetworkNamespace;
+using interop::Running;
 
-const std::string kExamples = TANDEM_EXAMPLES_DIR;
-const std::string kTandemIp = "10.80.0.2";
-
-// One example program in a namespace of its own, with Linux's side of its TAP
-// configured; stopped with SIGTERM at the end.
-class Running {
- public:
-  Running(const std::string& purpose, const std::vector<std::string>& program)
-      : ns_(purpose), capture_(interop::capture_path_for_this_test()) {
-    std::vector<std::string> argv = program;
-    argv[0] = kExamples + "/" + argv[0];
-    for (const char* a : {"--backend", "tap", "--iface", "tdm0", "--ip", "10.80.0.2/24"}) {
-      argv.emplace_back(a);
-    }
-    argv.insert(argv.end(), {"--pcap", capture_});
-    std::remove(capture_.c_str());
-    program_.emplace(ns_.spawn(argv, 120'000ms));
-    // The TAP exists once the program has opened it.
-    for (int i = 0; i < 100; ++i) {
-      if (ns_.run({"ip", "link", "show", "tdm0"}).ok()) break;
-      BOOST_REQUIRE_MESSAGE(!program_->poll(), program_->result().describe());
-      std::this_thread::sleep_for(50ms);
-    }
-    ns_.add_address("tdm0", "10.80.0.1/24");
-  }
-
-  const NetworkNamespace& ns() const { return ns_; }
-  interop::CommandResult linux(const std::vector<std::string>& argv, std::string input = {}) {
-    auto child = ns_.spawn(argv, 60'000ms, std::move(input));
-    return child.wait();
-  }
-
-  // SIGTERM; the program must exit 0 and leave a clean capture. Returns what
-  // it printed.
-  std::string stop_and_check(const std::vector<std::uint16_t>& data_ports = {}) {
-    program_->signal(SIGTERM);
-    const auto& result = program_->wait();
-    BOOST_TEST(result.exit_code == 0, result.describe());
-    BOOST_TEST_MESSAGE(result.err << result.out);
-    const auto verdict = interop::check_capture(capture_, data_ports);
-    BOOST_TEST(verdict.ok(), verdict.report());
-    return result.out + result.err;
-  }
-
- private:
-  NetworkNamespace ns_;
-  std::string capture_;
-  std::optional<ChildProcess> program_;
-};
+const std::string kTandemIp = Running::kTandemIp;
 
 std::string random_text(std::size_t n, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -179,47 +125,13 @@ BOOST_AUTO_TEST_CASE(http_keeps_serving_through_a_syn_flood_of_100_times_its_bac
 //
 //   Linux 10.81.0.1/24  ◄── TAP tdmhc0 (net_tap) ──►  tandem-http 10.81.0.2, 2 cores
 BOOST_AUTO_TEST_CASE(http_on_dpdk_with_two_cores_each_with_a_reuseport_listener) {
-  const std::string prefix = "tdm-exh-" + std::to_string(::getpid());
-  const std::string runtime_dir = "/var/run/dpdk/" + prefix;
-  NetworkNamespace ns("http-cores");
-  const std::string tap = "tdmhc0";
-  const std::string eal =
-      "--no-huge --no-pci -m 512 --no-telemetry --log-level=warning "
-      "--file-prefix=" +
-      prefix + " --vdev net_tap_hc0,iface=" + tap + ",mac=02:00:0a:51:00:02";
-  auto program =
-      ns.spawn({kExamples + "/tandem-http", "--backend", "dpdk", "--iface", "net_tap_hc0", "--eal",
-                eal, "--ip", "10.81.0.2/24", "--cores", "2", "--body-bytes", "2000"},
-               120'000ms);
-  bool tap_up = false;
-  for (int i = 0; i < 200 && !tap_up; ++i) {
-    tap_up = ns.run({"ip", "link", "show", tap}).ok();
-    if (!tap_up) {
-      if (program.poll()) break;
-      std::this_thread::sleep_for(50ms);
-    }
+  interop::RunningOnDpdk http("http-cores", "hc0", "10.81.0",
+                              {"tandem-http", "--cores", "2", "--body-bytes", "2000"});
+  if (http.skipped()) {
+    BOOST_TEST_MESSAGE("skipped: " << *http.skipped());
+    return;
   }
-  if (!tap_up) {
-    program.signal(SIGTERM);
-    const auto& result = program.wait();
-    std::filesystem::remove_all(runtime_dir);
-    // A build without DPDK, or an EAL that cannot start here: nothing to test.
-    if (result.err.find("no DPDK") != std::string::npos ||
-        result.err.find("EAL") != std::string::npos) {
-      BOOST_TEST_MESSAGE("skipped: tandem-http cannot run on dpdk here: " << result.describe());
-      return;
-    }
-    BOOST_FAIL("tandem-http --backend dpdk did not create its TAP: " << result.describe());
-  }
-  ns.add_address(tap, "10.81.0.1/24");
-  ns.run_checked({"ip", "link", "set", "dev", tap, "up"});
-  const std::string capture = interop::capture_path_for_this_test();
-  std::remove(capture.c_str());
-  auto dumpcap = ns.spawn({"dumpcap", "-q", "-i", tap, "-w", capture}, 120'000ms);
-  // dumpcap has started once the file exists.
-  for (int i = 0; i < 100 && !std::filesystem::exists(capture); ++i)
-    std::this_thread::sleep_for(50ms);
-
+  const NetworkNamespace& ns = http.ns();
   const std::string url = "http://10.81.0.2:8080/";
   int ok = 0;
   for (int i = 0; i < 8; ++i) {
@@ -234,14 +146,7 @@ BOOST_AUTO_TEST_CASE(http_on_dpdk_with_two_cores_each_with_a_reuseport_listener)
   BOOST_TEST(wrk.out.find("Socket errors") == std::string::npos, wrk.describe());
   BOOST_TEST(wrk.out.find("Non-2xx") == std::string::npos, wrk.describe());
 
-  program.signal(SIGTERM);
-  const auto& result = program.wait();
-  BOOST_TEST(result.exit_code == 0, result.describe());
-  BOOST_TEST_MESSAGE(result.err << result.out);
-  std::this_thread::sleep_for(200ms);
-  dumpcap.signal(SIGTERM);
-  dumpcap.wait();
-  std::filesystem::remove_all(runtime_dir);
+  const interop::CommandResult result = http.stop_and_check();
   // "core C: R requests served, N connections, B bytes sent", for both cores.
   for (const int core : {0, 1}) {
     BOOST_TEST_CONTEXT("core " << core) {
@@ -258,8 +163,6 @@ BOOST_AUTO_TEST_CASE(http_on_dpdk_with_two_cores_each_with_a_reuseport_listener)
     }
   }
   BOOST_TEST(result.out.find("(0 bad)") != std::string::npos, result.out);
-  const auto verdict = interop::check_capture(capture);
-  BOOST_TEST(verdict.ok(), verdict.report());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

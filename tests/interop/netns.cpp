@@ -265,6 +265,21 @@ const CommandResult& ChildProcess::wait() {
   return result_;
 }
 
+bool ChildProcess::wait_for_output(std::string_view text, std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    const bool ended = poll();
+    if (result_.out.find(text) != std::string::npos ||
+        result_.err.find(text) != std::string::npos) {
+      return true;
+    }
+    if (ended || std::chrono::steady_clock::now() >= until) return false;
+    pollfd fds[2] = {{.fd = stdout_fd_, .events = POLLIN, .revents = 0},
+                     {.fd = stderr_fd_, .events = POLLIN, .revents = 0}};
+    ::poll(fds, 2, 5);
+  }
+}
+
 // --- NetworkNamespace ------------------------------------------------------------
 
 NetworkNamespace::NetworkNamespace(std::string_view purpose) {

@@ -58,6 +58,9 @@ class ChildProcess {
   void signal(int signal);
   // Blocks until the process has ended (at most until its limit).
   const CommandResult& wait();
+  // Blocks until the process has printed `text` on stdout or stderr (true),
+  // has ended, or `limit` has passed (false).
+  bool wait_for_output(std::string_view text, std::chrono::milliseconds limit);
   bool finished() const { return pid_ < 0; }
   // Complete once finished().
   const CommandResult& result() const { return result_; }
