@@ -7,6 +7,9 @@
 //   Running         --backend tap:  Linux 10.80.0.1/24 ◄── TAP tdm0 ──► 10.80.0.2
 //   RunningOnDpdk   --backend dpdk on a net_tap port (no hugepages, no PCI):
 //                   Linux <subnet>.1/24 ◄── TAP (net_tap) ──► <subnet>.2
+//
+// Both offer tandem_ip(), linux(argv, input) and stop_and_check(data_ports),
+// so that a test written once runs on either.
 #pragma once
 
 #include <unistd.h>
@@ -25,6 +28,14 @@
 namespace tandem::interop {
 
 inline const std::string kExamplesDir = TANDEM_EXAMPLES_DIR;
+
+// `argv` in `ns`, given a minute.
+inline CommandResult run_to_end(const NetworkNamespace& ns, const std::vector<std::string>& argv,
+                                std::string input) {
+  using namespace std::chrono_literals;
+  auto child = ns.spawn(argv, 60'000ms, std::move(input));
+  return child.wait();
+}
 
 // Every server example says it is "serving" once all its listeners exist: a
 // SYN before that would be refused (on more than one core, by a core still
@@ -64,22 +75,22 @@ class Running {
   }
 
   const NetworkNamespace& ns() const { return ns_; }
-  CommandResult linux(const std::vector<std::string>& argv, std::string input = {}) {
-    using namespace std::chrono_literals;
-    auto child = ns_.spawn(argv, 60'000ms, std::move(input));
-    return child.wait();
+  std::string tandem_ip() const { return kTandemIp; }
+  // `argv` run on Linux's side, to its end.
+  CommandResult linux(const std::vector<std::string>& argv, std::string input = {}) const {
+    return run_to_end(ns_, argv, std::move(input));
   }
 
-  // SIGTERM; the program must exit 0 and leave a clean capture. Returns what
-  // it printed.
-  std::string stop_and_check(const std::vector<std::uint16_t>& data_ports = {}) {
+  // SIGTERM; the program must exit 0 and leave a clean capture. Returns how
+  // it ended and what it printed.
+  CommandResult stop_and_check(const std::vector<std::uint16_t>& data_ports = {}) {
     program_->signal(SIGTERM);
-    const auto& result = program_->wait();
+    const CommandResult result = program_->wait();
     BOOST_TEST(result.exit_code == 0, result.describe());
     BOOST_TEST_MESSAGE(result.err << result.out);
     const auto verdict = check_capture(capture_, data_ports);
     BOOST_TEST(verdict.ok(), verdict.report());
-    return result.out + result.err;
+    return result;
   }
 
  private:
@@ -148,6 +159,10 @@ class RunningOnDpdk {
   const std::optional<std::string>& skipped() const { return skipped_; }
   const NetworkNamespace& ns() const { return ns_; }
   const std::string& tandem_ip() const { return tandem_ip_; }
+  // `argv` run on Linux's side, to its end.
+  CommandResult linux(const std::vector<std::string>& argv, std::string input = {}) const {
+    return run_to_end(ns_, argv, std::move(input));
+  }
 
   // SIGTERM; the program must exit 0, and the capture must be clean. Returns
   // how the program ended.

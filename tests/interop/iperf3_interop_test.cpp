@@ -12,7 +12,6 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstdint>
-#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -56,10 +55,12 @@ Report read_report(const std::string& json) {
   return report;
 }
 
-// The cases, against a tandem-iperf3 at `ip` that `linux` runs commands next
-// to. Returns how many tests the server should have completed.
-unsigned run_cases(const std::string& ip,
-                   const std::function<CommandResult(const std::vector<std::string>&)>& linux) {
+// The cases, against a tandem-iperf3 `server` (interop::Running or
+// RunningOnDpdk). Returns how many tests the server should have completed.
+template <typename Server>
+unsigned run_cases(const Server& server) {
+  const std::string ip = server.tandem_ip();
+  const auto linux = [&](const std::vector<std::string>& argv) { return server.linux(argv); };
   struct Case {
     std::vector<std::string> args;
     unsigned streams;
@@ -118,7 +119,8 @@ unsigned run_cases(const std::string& ip,
 }
 
 // What the server printed at exit: every completed test, and the refusal.
-void check_server_output(const std::string& out, unsigned completed) {
+void check_server_output(const CommandResult& result, unsigned completed) {
+  const std::string out = result.out + result.err;
   BOOST_TEST(out.find(std::to_string(completed) + " tests completed, 1 failed or refused") !=
                  std::string::npos,
              out);
@@ -133,9 +135,7 @@ BOOST_AUTO_TEST_SUITE(iperf3_interop, *boost::unit_test::precondition(interop::a
 
 BOOST_AUTO_TEST_CASE(iperf3_client_against_tandem_iperf3_on_tap) {
   interop::Running server("iperf3", {"tandem-iperf3"});
-  const unsigned completed =
-      run_cases(interop::Running::kTandemIp,
-                [&](const std::vector<std::string>& argv) { return server.linux(argv); });
+  const unsigned completed = run_cases(server);
   check_server_output(server.stop_and_check({kPort}), completed);
 }
 
@@ -145,12 +145,8 @@ BOOST_AUTO_TEST_CASE(iperf3_client_against_tandem_iperf3_on_dpdk) {
     BOOST_TEST_MESSAGE("skipped: " << *server.skipped());
     return;
   }
-  const unsigned completed =
-      run_cases(server.tandem_ip(), [&](const std::vector<std::string>& argv) {
-        return server.ns().spawn(argv, 60'000ms).wait();
-      });
-  const CommandResult result = server.stop_and_check({kPort});
-  check_server_output(result.out + result.err, completed);
+  const unsigned completed = run_cases(server);
+  check_server_output(server.stop_and_check({kPort}), completed);
 }
 
 // tandem-iperf3 as the client (--connect) of Linux's `iperf3 -s`, forward and
