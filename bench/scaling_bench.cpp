@@ -79,19 +79,6 @@ std::string load_average() {
   return s.substr(0, s.find(' '));
 }
 
-stack::StackConfig host_config(wire::Ipv4Address addr, std::uint8_t mac_last) {
-  stack::StackConfig c;
-  c.net.address = addr;
-  c.net.prefix_len = 24;
-  c.net.mac = wire::MacAddress{{0x02, 0x00, 0x00, 0x00, 0x00, mac_last}};
-  // TIME-WAIT of 2 x 100 ms: at tens of thousands of connections a second a
-  // core's half of the ephemeral range would otherwise run out (Linux's answer
-  // is tcp_tw_reuse; a benchmark can shorten MSL instead).
-  c.tcp.msl = 100ms;
-  c.secret = tcp::SipKey{0x243f6a8885a308d3ULL + mac_last, 0x13198a2e03707344ULL};
-  return c;
-}
-
 // How the cores are put to work.
 enum class Layout {
   shared,       // one pair of `cores`-queue NICs on one link, flows steered by RSS
@@ -110,8 +97,8 @@ RunResult run(std::uint16_t cores, Workload workload, Layout layout, const Optio
     sim::MulticoreConfig config;
     config.cores = cores_per_world;
     config.threaded = true;  // one core too: the same locks, uncontended
-    config.client = host_config(kClient, 1);
-    config.server = host_config(kServer, 2);
+    config.client = sim::multicore_host_config(kClient, 1);
+    config.server = sim::multicore_host_config(kServer, 2);
     hosts.push_back(std::make_unique<sim::MulticoreHosts>(config, clock_now()));
   }
   // Core c: world c / cores_per_world, its core c % cores_per_world.

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -27,6 +28,22 @@
 #include "sim/soft/soft_device.hpp"
 
 namespace tandem::sim {
+
+// A host of a multi-core world: `addr`/24, MAC 02:00:00:00:00:<mac_last>, a
+// fixed secret (runs repeat), and MSL `msl`. TIME-WAIT is 2 x MSL: at tens of
+// thousands of connections a second a core's half of the ephemeral range
+// would run out with Linux's 60 s (Linux's answer is tcp_tw_reuse; a test or
+// a benchmark can shorten MSL instead).
+inline stack::StackConfig multicore_host_config(wire::Ipv4Address addr, std::uint8_t mac_last,
+                                                Duration msl = std::chrono::milliseconds(100)) {
+  stack::StackConfig c;
+  c.net.address = addr;
+  c.net.prefix_len = 24;
+  c.net.mac = wire::MacAddress{{0x02, 0x00, 0x00, 0x00, 0x00, mac_last}};
+  c.tcp.msl = msl;
+  c.secret = tcp::SipKey{0x243f6a8885a308d3ULL + mac_last, 0x13198a2e03707344ULL};
+  return c;
+}
 
 struct MulticoreConfig {
   std::uint16_t cores = 2;

@@ -30,6 +30,7 @@
 #include "host/api/core_runtime.hpp"
 #include "host/api/tandem/socket.h"
 #include "sim/link/link.hpp"
+#include "sim/soft/multicore_echo.hpp"
 #include "sim/soft/soft_device.hpp"
 
 using namespace tandem;
@@ -43,16 +44,6 @@ constexpr std::uint16_t kPort = 7;
 constexpr int kConnectionsPerCore = 24;
 constexpr std::size_t kMessage = 3000;  // more than one segment each way
 constexpr auto kLimit = 60s;            // for the whole run; it takes well under a second
-
-stack::StackConfig host_config(wire::Ipv4Address addr, std::uint8_t mac_last) {
-  stack::StackConfig c;
-  c.net.address = addr;
-  c.net.prefix_len = 24;
-  c.net.mac = wire::MacAddress{{0x02, 0x00, 0x00, 0x00, 0x01, mac_last}};
-  c.tcp.msl = 100ms;
-  c.secret = tcp::SipKey{0x5bd1e9955bd1e995ULL + mac_last, 0x27d4eb2f165667c5ULL};
-  return c;
-}
 
 sockaddr_in inet(wire::Ipv4Address a, std::uint16_t port) {
   sockaddr_in s{};
@@ -73,9 +64,9 @@ class TwoHosts {
         server_nic_(link_, sim::LinkEnd::b, nic_config(cores, link_lock_)) {
     for (std::uint16_t q = 0; q < cores; ++q) {
       clients_.push_back(std::make_unique<api::CoreRuntime>(
-          client_nic_.queue_port(q), q, client_nic_.rss(), host_config(kClient, 1)));
+          client_nic_.queue_port(q), q, client_nic_.rss(), sim::multicore_host_config(kClient, 1)));
       servers_.push_back(std::make_unique<api::CoreRuntime>(
-          server_nic_.queue_port(q), q, server_nic_.rss(), host_config(kServer, 2)));
+          server_nic_.queue_port(q), q, server_nic_.rss(), sim::multicore_host_config(kServer, 2)));
     }
   }
 
@@ -325,7 +316,7 @@ BOOST_AUTO_TEST_CASE(two_cores_each_with_its_own_runtime_and_reuseport_listener)
 // What the helper refuses: a core the device lacks, a multi-queue device
 // without its steering, a table that never names the core.
 BOOST_AUTO_TEST_CASE(core_stack_config_refuses_what_cannot_work) {
-  const stack::StackConfig base = host_config(kServer, 2);
+  const stack::StackConfig base = sim::multicore_host_config(kServer, 2);
   BOOST_CHECK_THROW(api::core_stack_config(base, 2, 2, wire::RssConfig::spread(2)),
                     std::invalid_argument);
   BOOST_CHECK_THROW(api::core_stack_config(base, 1, 2, std::nullopt), std::invalid_argument);

@@ -79,22 +79,12 @@ std::uint32_t reply_hash(const wire::RssConfig& rss, const tcp::FourTuple& t) {
 const wire::Ipv4Address kClient{0x0a000001};
 const wire::Ipv4Address kServer{0x0a000002};
 
-stack::StackConfig host_config(wire::Ipv4Address addr, std::uint8_t mac_last, Duration msl) {
-  stack::StackConfig c;
-  c.net.address = addr;
-  c.net.prefix_len = 24;
-  c.net.mac = wire::MacAddress{{0x02, 0x00, 0x00, 0x00, 0x00, mac_last}};
-  c.tcp.msl = msl;
-  c.secret = tcp::SipKey{0x0123456789abcdefULL + mac_last, 0xfedcba9876543210ULL};
-  return c;
-}
-
 sim::MulticoreConfig hosts_config(std::uint16_t cores, bool threaded, Duration msl) {
   sim::MulticoreConfig c;
   c.cores = cores;
   c.threaded = threaded;
-  c.client = host_config(kClient, 1, msl);
-  c.server = host_config(kServer, 2, msl);
+  c.client = sim::multicore_host_config(kClient, 1, msl);
+  c.server = sim::multicore_host_config(kServer, 2, msl);
   return c;
 }
 
