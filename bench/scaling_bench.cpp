@@ -10,10 +10,13 @@
 // does the work of both ends of its connections, NIC model included, and the
 // only things the cores share are the link (one mutex) and the NICs' RSS
 // steering into per-queue rings. Every response is checked byte for byte; a
-// run with a mismatch or a failed connection says so and exits non-zero.
+// run with a mismatch or a failed connection says so and exits non-zero. The
+// rows take turns over --rounds rounds and each figure is the median of the
+// rounds' (see main).
 //
-//   bench_scaling [--seconds S] [--warmup S] [--concurrency N] [--message BYTES]
+//   bench_scaling [--rounds N] [--seconds S] [--warmup S] [--concurrency N] [--message BYTES]
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -39,8 +42,9 @@ namespace tcp = tandem::tcp;
 namespace wire = tandem::wire;
 
 struct Options {
-  double seconds = 3.0;
-  double warmup = 0.5;
+  double seconds = 1.0;
+  double warmup = 0.3;
+  unsigned rounds = 7;
   std::uint32_t concurrency = 16;  // connections each core keeps open
   std::size_t message = 64;
 };
@@ -177,6 +181,8 @@ bool parse(int argc, char** argv, Options& o) {
       o.seconds = std::strtod(value, nullptr);
     } else if (arg == "--warmup") {
       o.warmup = std::strtod(value, nullptr);
+    } else if (arg == "--rounds") {
+      o.rounds = static_cast<unsigned>(std::strtoul(value, nullptr, 10));
     } else if (arg == "--concurrency") {
       o.concurrency = static_cast<std::uint32_t>(std::strtoul(value, nullptr, 10));
     } else if (arg == "--message") {
@@ -185,7 +191,14 @@ bool parse(int argc, char** argv, Options& o) {
       return false;
     }
   }
-  return o.seconds > 0 && o.warmup >= 0 && o.concurrency > 0 && o.message > 0;
+  return o.seconds > 0 && o.warmup >= 0 && o.rounds > 0 && o.concurrency > 0 && o.message > 0;
+}
+
+// The middle value (the mean of the two middle ones for an even count).
+double median(std::vector<double> xs) {
+  std::sort(xs.begin(), xs.end());
+  const std::size_t n = xs.size();
+  return n % 2 == 1 ? xs[n / 2] : (xs[n / 2 - 1] + xs[n / 2]) / 2;
 }
 
 }  // namespace
@@ -194,68 +207,98 @@ int main(int argc, char** argv) {
   Options options;
   if (!parse(argc, argv, options)) {
     std::fprintf(stderr,
-                 "usage: bench_scaling [--seconds S] [--warmup S] [--concurrency N] "
+                 "usage: bench_scaling [--rounds N] [--seconds S] [--warmup S] [--concurrency N] "
                  "[--message BYTES]\n");
     return 2;
   }
   std::printf(
-      "soft backend, %zu-byte messages, %u connections open per core, %.1f s "
-      "measured after %.1f s warm-up; hardware threads: %u\n",
-      options.message, options.concurrency, options.seconds, options.warmup,
+      "soft backend, %zu-byte messages, %u connections open per core; %u rounds, each row "
+      "%.1f s measured after %.1f s warm-up; hardware threads: %u\n",
+      options.message, options.concurrency, options.rounds, options.seconds, options.warmup,
       std::thread::hardware_concurrency());
   std::printf("load average (1 min) at start: %s\n", load_average().c_str());
-  std::printf("%-13s %12s %10s %12s %14s %10s %12s\n", "cores", "requests/s", "cpu-s", "req/cpu-s",
-              "connections/s", "cpu-s", "conn/cpu-s");
   struct Row {
     const char* name;
     std::uint16_t cores;
     Layout layout;
-    RunResult rps;
-    RunResult cps;
+    std::vector<RunResult> rps;
+    std::vector<RunResult> cps;
   };
   // The 1-core and 2-core rows are the measurement; the last row is the
-  // machine's own ceiling for two cores (see Layout::independent).
+  // machine's own ceiling for two cores (see Layout::independent). The rows
+  // take turns, round after round: this machine's CPU rate drifts by a fifth
+  // and more over tens of seconds, so a ratio is taken within a round, of
+  // runs seconds apart, and the median of the rounds' ratios is the figure.
   Row rows[] = {{"1", 1, Layout::shared, {}, {}},
                 {"2", 2, Layout::shared, {}, {}},
                 {"2 independent", 2, Layout::independent, {}, {}}};
+  Row& one = rows[0];
+  Row& two = rows[1];
+  Row& apart = rows[2];
   bool clean = true;
-  for (Row& row : rows) {
-    row.rps = run(row.cores, Workload::requests, row.layout, options);
-    row.cps = run(row.cores, Workload::connections, row.layout, options);
-    const RunResult& r = row.rps;
-    const RunResult& c = row.cps;
-    std::printf("%-13s %12.0f %10.2f %12.0f %14.0f %10.2f %12.0f\n", row.name, r.per_second,
-                r.cpu_seconds, r.per_second * options.seconds / r.cpu_seconds, c.per_second,
-                c.cpu_seconds, c.per_second * options.seconds / c.cpu_seconds);
-    for (const RunResult& x : {r, c}) {
-      if (x.mismatches != 0 || x.failures != 0) {
-        std::printf("  ERROR: %llu byte mismatches, %llu failed connections\n",
-                    static_cast<unsigned long long>(x.mismatches),
-                    static_cast<unsigned long long>(x.failures));
-        clean = false;
-      }
-    }
-  }
   const auto ratio = [](const RunResult& x, const RunResult& y) {
     return x.per_second / y.per_second;
   };
-  const auto per_cpu = [](const RunResult& x, const RunResult& y) {
-    return (x.per_second / x.cpu_seconds) / (y.per_second / y.cpu_seconds);
+  std::vector<double> rps_ratio, cps_ratio, rps_ceiling, cps_ceiling, rps_sharing, cps_sharing;
+  std::printf("%-6s %30s   %30s   %-22s %s\n", "round", "requests/s: 1, 2, 2 indep.",
+              "connections/s: 1, 2, 2 indep.", "2-core/1-core rps, cps", "ceiling rps, cps");
+  for (unsigned round = 0; round < options.rounds; ++round) {
+    for (Row& row : rows) {
+      row.rps.push_back(run(row.cores, Workload::requests, row.layout, options));
+      row.cps.push_back(run(row.cores, Workload::connections, row.layout, options));
+      for (const RunResult& x : {row.rps.back(), row.cps.back()}) {
+        if (x.mismatches != 0 || x.failures != 0) {
+          std::printf("  ERROR (%s cores): %llu byte mismatches, %llu failed connections\n",
+                      row.name, static_cast<unsigned long long>(x.mismatches),
+                      static_cast<unsigned long long>(x.failures));
+          clean = false;
+        }
+      }
+    }
+    rps_ratio.push_back(ratio(two.rps.back(), one.rps.back()));
+    cps_ratio.push_back(ratio(two.cps.back(), one.cps.back()));
+    rps_ceiling.push_back(ratio(apart.rps.back(), one.rps.back()));
+    cps_ceiling.push_back(ratio(apart.cps.back(), one.cps.back()));
+    rps_sharing.push_back(ratio(two.rps.back(), apart.rps.back()));
+    cps_sharing.push_back(ratio(two.cps.back(), apart.cps.back()));
+    std::printf("%-6u %9.0f %9.0f %10.0f   %9.0f %9.0f %10.0f   %5.2f %5.2f %15.2f %5.2f\n",
+                round + 1, one.rps.back().per_second, two.rps.back().per_second,
+                apart.rps.back().per_second, one.cps.back().per_second, two.cps.back().per_second,
+                apart.cps.back().per_second, rps_ratio.back(), cps_ratio.back(), rps_ceiling.back(),
+                cps_ceiling.back());
+  }
+
+  // Medians over the rounds, with the CPU time the core threads got.
+  std::printf("\n%-13s %12s %10s %12s %14s %10s %12s   (medians)\n", "cores", "requests/s", "cpu-s",
+              "req/cpu-s", "connections/s", "cpu-s", "conn/cpu-s");
+  const auto middle = [](const std::vector<RunResult>& runs, auto field) {
+    std::vector<double> xs;
+    for (const RunResult& r : runs)
+      xs.push_back(field(r));
+    return median(xs);
   };
-  const Row& one = rows[0];
-  const Row& two = rows[1];
-  const Row& apart = rows[2];
-  std::printf("ratio 2-core/1-core: requests/s %.2f, connections/s %.2f\n", ratio(two.rps, one.rps),
-              ratio(two.cps, one.cps));
-  // Work per CPU-second, 2-core over 1-core: below 1 by what sharing costs
-  // (lock waits, cache-line transfers) and what the machine costs, whatever
-  // CPU it had to spare.
-  std::printf("efficiency 2-core/1-core (per CPU-second): requests %.2f, connections %.2f\n",
-              per_cpu(two.rps, one.rps), per_cpu(two.cps, one.cps));
-  std::printf("machine ceiling, 2 independent/1-core: requests/s %.2f, connections/s %.2f\n",
-              ratio(apart.rps, one.rps), ratio(apart.cps, one.cps));
+  const auto rate = [](const RunResult& r) { return r.per_second; };
+  const auto cpu = [](const RunResult& r) { return r.cpu_seconds; };
+  const auto per_cpu_second = [&options](const RunResult& r) {
+    return r.per_second * options.seconds / r.cpu_seconds;
+  };
+  for (const Row& row : rows) {
+    std::printf("%-13s %12.0f %10.2f %12.0f %14.0f %10.2f %12.0f\n", row.name,
+                middle(row.rps, rate), middle(row.rps, cpu), middle(row.rps, per_cpu_second),
+                middle(row.cps, rate), middle(row.cps, cpu), middle(row.cps, per_cpu_second));
+  }
+  const auto range = [](const std::vector<double>& xs) {
+    const auto [lo, hi] = std::minmax_element(xs.begin(), xs.end());
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.2f (rounds %.2f-%.2f)", median(xs), *lo, *hi);
+    return std::string(buf);
+  };
+  std::printf("ratio 2-core/1-core: requests/s %s, connections/s %s\n", range(rps_ratio).c_str(),
+              range(cps_ratio).c_str());
+  std::printf("machine ceiling, 2 independent/1-core: requests/s %s, connections/s %s\n",
+              range(rps_ceiling).c_str(), range(cps_ceiling).c_str());
   std::printf(
-      "2-core/2 independent (what sharing one NIC costs): requests/s %.2f, connections/s %.2f\n",
-      ratio(two.rps, apart.rps), ratio(two.cps, apart.cps));
+      "2-core/2 independent (what sharing one NIC costs): requests/s %s, connections/s %s\n",
+      range(rps_sharing).c_str(), range(cps_sharing).c_str());
   return clean ? 0 : 1;
 }
