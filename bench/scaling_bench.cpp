@@ -272,9 +272,8 @@ int main(int argc, char** argv) {
   std::printf("\n%-13s %12s %10s %12s %14s %10s %12s   (medians)\n", "cores", "requests/s", "cpu-s",
               "req/cpu-s", "connections/s", "cpu-s", "conn/cpu-s");
   const auto middle = [](const std::vector<RunResult>& runs, auto field) {
-    std::vector<double> xs;
-    for (const RunResult& r : runs)
-      xs.push_back(field(r));
+    std::vector<double> xs(runs.size());
+    std::transform(runs.begin(), runs.end(), xs.begin(), field);
     return median(xs);
   };
   const auto rate = [](const RunResult& r) { return r.per_second; };

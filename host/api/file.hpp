@@ -61,6 +61,10 @@ struct SocketOptions {
   int linger_seconds = 0;
   int rcvbuf = 0;  // SO_RCVBUF as reported: Linux doubles what is set
   int sndbuf = 0;
+  // Set by the application (Linux's SOCK_RCVBUF_LOCK, SOCK_SNDBUF_LOCK): the
+  // connection's buffers are then its, not the stack's.
+  bool rcvbuf_locked = false;
+  bool sndbuf_locked = false;
   int user_mss = 0;  // TCP_MAXSEG, 0 when unset
   // TCP_KEEPIDLE / TCP_KEEPINTVL (seconds) and TCP_KEEPCNT; 0: the stack's default.
   int keepidle = 0;

@@ -186,6 +186,9 @@ class Runtime {
   int take_error(int& error);
   void adopt(TcpSocket& s, int fd, int stack, stack::ConnId id);
   void apply_keepalive(TcpSocket& s);
+  // SO_RCVBUF, SO_SNDBUF and TCP_MAXSEG to the socket's listeners or
+  // connection (for a connection past its SYN, only the buffer sizes).
+  void apply_limits(TcpSocket& s);
   int tcp_setsockopt(TcpSocket& s, int name, const void* value, socklen_t len);
   int tcp_getsockopt(TcpSocket& s, int name, void* value, socklen_t* len);
 

@@ -142,10 +142,14 @@ int Runtime::setsockopt(int fd, int level, int name, const void* value, socklen_
       // Linux doubles the value "to allow space for bookkeeping overhead".
       val = static_cast<int>(std::min<unsigned>(static_cast<unsigned>(val), kWmemMax));
       opt.sndbuf = std::max(val * 2, kMinSndbuf);
+      opt.sndbuf_locked = true;
+      if (f->kind == File::Kind::tcp) apply_limits(static_cast<TcpSocket&>(*f));
       return 0;
     case SO_RCVBUF:
       val = static_cast<int>(std::min<unsigned>(static_cast<unsigned>(val), kRmemMax));
       opt.rcvbuf = std::max(val * 2, kMinRcvbuf);
+      opt.rcvbuf_locked = true;
+      if (f->kind == File::Kind::tcp) apply_limits(static_cast<TcpSocket&>(*f));
       return 0;
     case SO_KEEPALIVE:
       opt.keepalive = on;
@@ -241,9 +245,11 @@ int Runtime::tcp_setsockopt(TcpSocket& s, int name, const void* value, socklen_t
   std::memcpy(&val, value, sizeof val);
   switch (name) {
     case TCP_MAXSEG:
-      // Recorded and reported; the stack's MSS stays its own (docs/host-api.md).
+      // Before connect() or listen(): the MSS the SYN announces and the cap on
+      // what is sent (never above the stack's, which the MTU bounds).
       if (val != 0 && (val < kTcpMinMss || val > kMaxTcpWindow)) return -EINVAL;
       s.opt.user_mss = val;
+      apply_limits(s);
       return 0;
     case TCP_NODELAY:
       s.opt.nodelay = val != 0;

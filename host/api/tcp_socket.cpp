@@ -66,6 +66,31 @@ void Runtime::adopt(TcpSocket& s, int fd, int stack, stack::ConnId id) {
   apply_keepalive(s);
 }
 
+namespace {
+
+// What the socket's options ask of its connections: Linux doubles SO_RCVBUF
+// and SO_SNDBUF for its bookkeeping and, with its default tcp_adv_win_scale,
+// advertises half the receive buffer: a connection gets what was set.
+tcp::SocketLimits limits_of(const SocketOptions& opt) {
+  tcp::SocketLimits l;
+  if (opt.rcvbuf_locked) l.recv_buffer = static_cast<std::uint32_t>(opt.rcvbuf / 2);
+  if (opt.sndbuf_locked) l.send_buffer = static_cast<std::uint32_t>(opt.sndbuf / 2);
+  l.mss = static_cast<std::uint16_t>(opt.user_mss);
+  return l;
+}
+
+}  // namespace
+
+void Runtime::apply_limits(TcpSocket& s) {
+  tcp::SocketLimits limits = limits_of(s.opt);
+  for (const auto& [st, lid] : s.listeners)
+    stack_at(st).set_limits(lid, limits);
+  if (s.conn == stack::kNoConn) return;
+  tcp::Tcb& tcb = stack_at(s.stack).tcb(s.conn);
+  limits.mss = tcb.limits().mss;  // announced already
+  tcb.set_limits(limits);
+}
+
 void Runtime::apply_keepalive(TcpSocket& s) {
   if (s.conn == stack::kNoConn) return;
   stack::Stack& st = stack_at(s.stack);
@@ -168,7 +193,8 @@ int Runtime::tcp_listen(TcpSocket& s, int fd, int backlog) {
     const int st = static_cast<int>(i);
     if (s.stack >= 0 && st != s.stack) continue;
     stack::ListenerId lid = 0;
-    if (const auto ec = stack_at(st).listen(local, backlog, s.opt.reuseport, lid)) {
+    if (const auto ec =
+            stack_at(st).listen(local, backlog, s.opt.reuseport, lid, limits_of(s.opt))) {
       for (const auto& [done_st, done_lid] : s.listeners) {
         listener_fd_[static_cast<std::size_t>(done_st)].erase(done_lid);
         stack_at(done_st).close_listener(done_lid, driver_.now());
@@ -237,7 +263,9 @@ int Runtime::tcp_start_connect(TcpSocket& s, int fd, const tcp::Endpoint& remote
   }
   const tcp::Endpoint local{stack_at(st).address(), s.bound ? s.bound->port : std::uint16_t{0}};
   stack::ConnId id = stack::kNoConn;
-  if (const auto ec = stack_at(st).connect(remote, local, driver_.now(), id)) return -ec.value();
+  if (const auto ec = stack_at(st).connect(remote, local, driver_.now(), id, limits_of(s.opt))) {
+    return -ec.value();
+  }
   const std::uint16_t port = stack_at(st).tcb(id).tuple().local.port;
   if (!s.bound) {
     s.bound = Binding{local.addr, port, false};

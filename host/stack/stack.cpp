@@ -218,6 +218,7 @@ void Stack::on_listener_segment(ListenerId lid, const wire::Ipv4Repr& ip, const 
     c.owner = Owner::syn_queue;
     c.listener = lid;
     ++l.syn_queue;
+    c.tcb.set_limits(l.limits);
     c.tcb.open_from_cookie(tuple, syn, seg.ack - 1, now);
     register_tuple(*id);
     c.tcb.on_segment(ip.src, ip.dst, seg, payload, now);
@@ -243,7 +244,7 @@ void Stack::on_listener_segment(ListenerId lid, const wire::Ipv4Repr& ip, const 
   }
   if (!id) {
     if (config_.syn_cookies) {
-      send_cookie_syn_ack(ip, seg, now);
+      send_cookie_syn_ack(ip, seg, l.limits, now);
     } else {
       ++counters_.listen_drops;
     }
@@ -253,30 +254,35 @@ void Stack::on_listener_segment(ListenerId lid, const wire::Ipv4Repr& ip, const 
   c.owner = Owner::syn_queue;
   c.listener = lid;
   ++l.syn_queue;
+  c.tcb.set_limits(l.limits);
   c.tcb.open_from_syn(tuple, seg, now);
   register_tuple(*id);
   settle(*id);
 }
 
-void Stack::send_cookie_syn_ack(const wire::Ipv4Repr& ip, const wire::TcpRepr& syn, Instant now) {
+void Stack::send_cookie_syn_ack(const wire::Ipv4Repr& ip, const wire::TcpRepr& syn,
+                                const tcp::SocketLimits& limits, Instant now) {
   const tcp::FourTuple tuple{tcp::Endpoint{ip.dst, syn.dst_port},
                              tcp::Endpoint{ip.src, syn.src_port}};
   const tcp::TcpConfig& cfg = config_.tcp;
+  // What the TCB the cookie opens will announce (Tcb::recv_buffer, our_mss).
+  const std::uint32_t recv_buffer = limits.recv_buffer != 0 ? limits.recv_buffer : cfg.recv_buffer;
+  const std::uint16_t mss = limits.mss != 0 ? std::min(limits.mss, cfg.mss) : cfg.mss;
   wire::TcpRepr r;
   r.src_port = syn.dst_port;
   r.dst_port = syn.src_port;
   r.seq = cookies_.make(tuple, syn.seq, syn.options.mss.value_or(wire::kTcpDefaultMss), now);
   r.ack = syn.seq + 1;
   r.flags = tf::syn | tf::ack;
-  r.window = static_cast<std::uint16_t>(std::min<std::uint32_t>(cfg.recv_buffer, 0xffff));
-  r.options.mss = cfg.mss;
+  r.window = static_cast<std::uint16_t>(std::min<std::uint32_t>(recv_buffer, 0xffff));
+  r.options.mss = mss;
   // Window scale and SACK survive only inside a timestamp (see syn_cookie.hpp).
   if (cfg.timestamps && syn.options.timestamps) {
     SynCookies::Options echoed;
     if (cfg.window_scale && syn.options.window_scale) {
       echoed.window_scale = std::min(*syn.options.window_scale, kMaxWindowShift);
       std::uint8_t ours = 0;
-      while (ours < kMaxWindowShift && (cfg.recv_buffer >> ours) > 0xffff)
+      while (ours < kMaxWindowShift && (recv_buffer >> ours) > 0xffff)
         ++ours;
       r.options.window_scale = ours;
     }
@@ -515,7 +521,7 @@ std::uint16_t Stack::pick_ephemeral(const tcp::Endpoint& remote, wire::Ipv4Addre
 // Application calls
 
 std::error_code Stack::connect(const tcp::Endpoint& remote, tcp::Endpoint local, Instant now,
-                               ConnId& id) {
+                               ConnId& id, const tcp::SocketLimits& limits) {
   now_ = std::max(now_, now);
   if (remote.port == 0 || remote.addr.is_unspecified()) return err(std::errc::invalid_argument);
   if (local.addr.is_unspecified()) local.addr = address();
@@ -534,6 +540,7 @@ std::error_code Stack::connect(const tcp::Endpoint& remote, tcp::Endpoint local,
   id = *slot;
   Connection& c = conn(id);
   c.owner = Owner::application;
+  c.tcb.set_limits(limits);
   c.tcb.open_active(tcp::FourTuple{local, remote}, now);
   register_tuple(id);
   settle(id);
@@ -601,7 +608,7 @@ void Stack::release(ConnId id, bool abort, Instant now) {
 // Listeners
 
 std::error_code Stack::listen(const tcp::Endpoint& local, int backlog, bool reuseport,
-                              ListenerId& id) {
+                              ListenerId& id, const tcp::SocketLimits& limits) {
   if (local.port == 0) return err(std::errc::invalid_argument);
   if (!local.addr.is_unspecified() && local.addr != address()) {
     return err(std::errc::address_not_available);
@@ -627,12 +634,17 @@ std::error_code Stack::listen(const tcp::Endpoint& local, int backlog, bool reus
   l.backlog = clamp_backlog(backlog);
   l.open = true;
   l.reuseport = reuseport;
+  l.limits = limits;
   listeners_by_port_.emplace(local.port, id);
   return {};
 }
 
 void Stack::set_backlog(ListenerId id, int backlog) {
   listeners_[id].backlog = clamp_backlog(backlog);
+}
+
+void Stack::set_limits(ListenerId id, const tcp::SocketLimits& limits) {
+  listeners_[id].limits = limits;
 }
 
 std::optional<ConnId> Stack::accept(ListenerId id) {

@@ -116,8 +116,10 @@ class Stack final : private net::Ipv4ProtocolHandler, private tcp::Environment {
   // an ephemeral port). Errors as connect(2): EADDRNOTAVAIL when no ephemeral
   // port is free or `local` is not ours, EADDRINUSE when the 4-tuple exists,
   // ENETUNREACH, ENOBUFS when no TCB slot is free, EINVAL for a zero remote port.
+  // `limits`: the socket's buffer sizes and MSS, before the SYN announces them.
   [[nodiscard]] std::error_code connect(const tcp::Endpoint& remote, tcp::Endpoint local,
-                                        Instant now, ConnId& id);
+                                        Instant now, ConnId& id,
+                                        const tcp::SocketLimits& limits = {});
   tcp::Tcb& tcb(ConnId id);
   const tcp::Tcb& tcb(ConnId id) const;
   // Application operations on a connection, through the Stack so that it can
@@ -138,10 +140,15 @@ class Stack final : private net::Ipv4ProtocolHandler, private tcp::Environment {
   // listeners may share a port when every one of them asked for `reuseport`;
   // new connections are spread among them by a hash of the 4-tuple. Errors:
   // EADDRINUSE, EINVAL for port 0.
+  // `limits` go to every connection the listener opens (as a Linux listener's
+  // socket options to the sockets accept() returns) and shape its SYN-ACKs,
+  // cookies' included.
   [[nodiscard]] std::error_code listen(const tcp::Endpoint& local, int backlog, bool reuseport,
-                                       ListenerId& id);
+                                       ListenerId& id, const tcp::SocketLimits& limits = {});
   // listen(2) again on a listening socket: only the backlog changes.
   void set_backlog(ListenerId id, int backlog);
+  // setsockopt(2) on a listening socket: for the connections it opens next.
+  void set_limits(ListenerId id, const tcp::SocketLimits& limits);
   // The oldest established connection waiting, if any; the caller owns it now.
   std::optional<ConnId> accept(ListenerId id);
   std::size_t accept_queue_size(ListenerId id) const;
@@ -186,6 +193,7 @@ class Stack final : private net::Ipv4ProtocolHandler, private tcp::Environment {
     std::uint32_t backlog = 0;
     bool open = false;
     bool reuseport = false;
+    tcp::SocketLimits limits;
     std::deque<ConnId> accept_queue;
     std::uint32_t syn_queue = 0;  // connections in SYN-RECEIVED under it
   };
@@ -207,7 +215,8 @@ class Stack final : private net::Ipv4ProtocolHandler, private tcp::Environment {
   void on_listener_segment(ListenerId lid, const wire::Ipv4Repr& ip, const wire::TcpRepr& seg,
                            wire::ByteSpan payload, Instant now);
   void answer_stray(const wire::Ipv4Repr& ip, const wire::TcpRepr& seg);
-  void send_cookie_syn_ack(const wire::Ipv4Repr& ip, const wire::TcpRepr& syn, Instant now);
+  void send_cookie_syn_ack(const wire::Ipv4Repr& ip, const wire::TcpRepr& syn,
+                           const tcp::SocketLimits& limits, Instant now);
   std::optional<ListenerId> find_listener(const tcp::Endpoint& local,
                                           const tcp::FourTuple& tuple) const;
 

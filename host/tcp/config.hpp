@@ -48,6 +48,18 @@ struct TcpConfig {
   std::uint8_t keepalive_count = 9;
 };
 
+// What one socket asked for of its connection (SO_SNDBUF, SO_RCVBUF,
+// TCP_MAXSEG); 0 leaves the Stack's TcpConfig value. Set before the SYN they
+// also decide what it announces: the MSS option (never above the Stack's MSS,
+// which the MTU bounds) and the window scale (RFC 7323 §2.3: the smallest that
+// lets the whole receive buffer be advertised).
+struct SocketLimits {
+  std::uint32_t send_buffer = 0;
+  std::uint32_t recv_buffer = 0;
+  std::uint16_t mss = 0;
+  bool operator==(const SocketLimits&) const = default;
+};
+
 // What the TCBs of one Stack counted, netstat -s style: everything dropped,
 // retried or refused is counted here, never logged per packet.
 struct TcpCounters {

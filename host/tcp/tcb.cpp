@@ -93,6 +93,18 @@ void Tcb::set_state(State next) {
   }
 }
 
+std::uint32_t Tcb::send_buffer() const {
+  return limits_.send_buffer != 0 ? limits_.send_buffer : cfg().send_buffer;
+}
+
+std::uint32_t Tcb::recv_buffer() const {
+  return limits_.recv_buffer != 0 ? limits_.recv_buffer : cfg().recv_buffer;
+}
+
+std::uint16_t Tcb::our_mss() const {
+  return limits_.mss != 0 ? std::min(limits_.mss, cfg().mss) : cfg().mss;
+}
+
 // ---------------------------------------------------------------------------
 // Opening
 
@@ -108,11 +120,11 @@ void Tcb::init_connection(const FourTuple& tuple, Instant now) {
   srtt_ = kNoRtt;
   rttvar_ = Duration(0);
   rto_ = cfg().rto_initial;
-  snd_mss_ = std::min(wire::kTcpDefaultMss, cfg().mss);
+  snd_mss_ = std::min(wire::kTcpDefaultMss, our_mss());
   // The smallest shift that lets the whole receive buffer be advertised.
   rcv_scale_ = 0;
   if (cfg().window_scale) {
-    while (rcv_scale_ < kMaxWindowShift && (cfg().recv_buffer >> rcv_scale_) > 0xffff)
+    while (rcv_scale_ < kMaxWindowShift && (recv_buffer() >> rcv_scale_) > 0xffff)
       ++rcv_scale_;
   }
   snd_scale_ = 0;
@@ -181,7 +193,7 @@ void Tcb::negotiate(const TcpRepr& syn, Instant now) {
   // RFC 9293 §3.7.1: 536 when the option is absent; never more than our own MSS,
   // since our MTU bounds what we can send whatever the peer can take.
   const std::uint16_t peer_mss = opt.mss.value_or(wire::kTcpDefaultMss);
-  snd_mss_ = std::max(kMinMss, std::min(peer_mss, cfg().mss));
+  snd_mss_ = std::max(kMinMss, std::min(peer_mss, our_mss()));
   // RFC 7323 §2.2: scaling is on only if both SYNs carry the option.
   ws_ok_ = cfg().window_scale && opt.window_scale.has_value();
   snd_scale_ = ws_ok_ ? std::min(*opt.window_scale, kMaxWindowShift) : 0;
@@ -215,11 +227,11 @@ void Tcb::enter_established(const TcpRepr& seg, Instant now) {
 
 std::uint32_t Tcb::recv_space() const {
   const auto queued = static_cast<std::uint32_t>(recv_q_.size());
-  return cfg().recv_buffer > queued ? cfg().recv_buffer - queued : 0;
+  return recv_buffer() > queued ? recv_buffer() - queued : 0;
 }
 
 std::size_t Tcb::send_space() const {
-  return cfg().send_buffer > send_q_.size() ? cfg().send_buffer - send_q_.size() : 0;
+  return send_buffer() > send_q_.size() ? send_buffer() - send_q_.size() : 0;
 }
 
 IoResult Tcb::send(wire::ByteSpan data, Instant now) {
@@ -264,7 +276,7 @@ IoResult Tcb::receive(wire::MutableByteSpan out, Instant now) {
   if (synchronized(state_) && !fin_received_) {
     const std::uint32_t cur = static_cast<std::uint32_t>(rcv_adv_ - rcv_nxt_);
     const std::uint32_t space = recv_space();
-    const std::uint32_t threshold = std::min<std::uint32_t>(cfg().recv_buffer / 2, cfg().mss);
+    const std::uint32_t threshold = std::min<std::uint32_t>(recv_buffer() / 2, our_mss());
     if (space >= 2 * cur && space - cur >= threshold) {
       ack_now_ = true;
       output(now);
@@ -806,7 +818,7 @@ void Tcb::process_text(SeqNum seq, wire::ByteSpan payload, Instant now) {
     // Delayed ACK (RFC 9293 §3.8.6.3, RFC 5681 §4.2): at least every second
     // full-sized segment, and never later than the delayed-ACK timeout.
     rcv_unacked_ += static_cast<std::uint32_t>(payload.size());
-    const std::uint32_t full = cfg().mss - (ts_ok_ ? kTimestampsLen : 0);
+    const std::uint32_t full = our_mss() - (ts_ok_ ? kTimestampsLen : 0);
     if (rcv_unacked_ >= 2 * full) {
       ack_now_ = true;
     } else if (delack_at_ == kNever) {
@@ -920,7 +932,7 @@ wire::TcpOptions Tcb::segment_options(bool syn, Instant now) const {
     // Our SYN offers what is configured; a SYN-ACK answers only what the peer
     // offered (RFC 7323 §2.2, §3.2; RFC 2018 §2).
     const bool reply = state_ != State::syn_sent;
-    opt.mss = cfg().mss;
+    opt.mss = our_mss();
     if (reply ? ws_ok_ : cfg().window_scale) opt.window_scale = rcv_scale_;
     opt.sack_permitted = reply ? sack_ok_ : cfg().sack;
     if (reply ? ts_ok_ : cfg().timestamps) {
@@ -946,7 +958,7 @@ std::uint16_t Tcb::advertise_window(bool syn) {
   // Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): the right edge moves only by
   // min(buffer/2, MSS) or more; and it never moves left.
   SeqNum right = rcv_nxt_ + space;
-  const std::uint32_t threshold = std::min<std::uint32_t>(cfg().recv_buffer / 2, cfg().mss);
+  const std::uint32_t threshold = std::min<std::uint32_t>(recv_buffer() / 2, our_mss());
   if (right <= rcv_adv_ || static_cast<std::uint32_t>(right - rcv_adv_) < threshold) {
     right = wire::max(rcv_adv_, rcv_nxt_);
   }

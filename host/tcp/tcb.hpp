@@ -118,6 +118,16 @@ class Tcb {
   std::uint8_t take_events();
   std::uint8_t pending_events() const { return events_; }
 
+  // The socket's own buffer sizes and MSS (SocketLimits). The owner sets them
+  // before every open, so that a reused TCB starts from the socket's; set
+  // later, only the buffer sizes take effect (the SYN has announced the rest).
+  void set_limits(const SocketLimits& limits) { limits_ = limits; }
+  const SocketLimits& limits() const { return limits_; }
+  std::uint32_t send_buffer() const;
+  std::uint32_t recv_buffer() const;
+  // The MSS we announce and cap what we send by.
+  std::uint16_t our_mss() const;
+
   // --- Application calls (RFC 9293 §3.10) ---------------------------------
   // OPEN, active: sends a SYN; CLOSED -> SYN-SENT.
   void open_active(const FourTuple& tuple, Instant now);
@@ -305,6 +315,7 @@ class Tcb {
   std::uint8_t keepalive_count_ = 0;
   std::uint8_t events_ = 0;
   std::uint8_t error_ = 0;
+  SocketLimits limits_;
   std::uint16_t snd_mss_ = wire::kTcpDefaultMss;  // the peer's MSS, capped by ours
   std::uint16_t challenge_count_ = 0;
 

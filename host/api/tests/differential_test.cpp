@@ -761,6 +761,33 @@ BOOST_AUTO_TEST_CASE(socket_options) {
   });
 }
 
+// TCP_MAXSEG set before connect() and before listen(): the SYNs announce it,
+// a listener's reaches the sockets it accepts, and both ends then send
+// segments no larger than the smaller of the two (TCP_MAXSEG reports the
+// payload: the MSS less the 12 bytes of timestamps every segment repeats).
+BOOST_AUTO_TEST_CASE(tcp_maxseg_before_connect_and_listen_caps_both_ends) {
+  differential([](const Api& api, Trace& t) {
+    const int l = T_FD(t, api.socket(AF_INET, SOCK_STREAM, 0));
+    set_int(api, t, l, IPPROTO_TCP, TCP_MAXSEG, 700);
+    const sockaddr_in a = inet(api.server, 0);
+    T_CALL(t, api.bind(l, sa(a), sizeof a));
+    T_CALL(t, api.listen(l, 16));
+    for (const int client_mss : {600, 0}) {
+      const int c = T_FD(t, api.socket(AF_INET, SOCK_STREAM, 0));
+      if (client_mss != 0) set_int(api, t, c, IPPROTO_TCP, TCP_MAXSEG, client_mss);
+      const sockaddr_in to = listen_address(api, l);
+      T_CALL(t, api.connect(c, sa(to), sizeof to));
+      const int s = T_FD(t, api.accept(l, nullptr, nullptr));
+      const std::string which = client_mss != 0 ? " (client 600)" : " (client unset)";
+      get_int(api, t, c, IPPROTO_TCP, TCP_MAXSEG, ("client TCP_MAXSEG" + which).c_str());
+      get_int(api, t, s, IPPROTO_TCP, TCP_MAXSEG, ("accepted TCP_MAXSEG" + which).c_str());
+      T_CALL(t, api.close(c));
+      T_CALL(t, api.close(s));
+    }
+    T_CALL(t, api.close(l));
+  });
+}
+
 BOOST_AUTO_TEST_CASE(reuseaddr_and_reuseport_binding_rules) {
   differential([](const Api& api, Trace& t) {
     const int a = T_FD(t, api.socket(AF_INET, SOCK_STREAM, 0));

@@ -10,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "host/stack/syn_cookie.hpp"
 #include "host/stack/tests/stack_world.hpp"
 #include "host/stack/tests/transfer.hpp"
 #include "host/tcp/tests/tcp_test_util.hpp"
@@ -200,6 +201,60 @@ BOOST_AUTO_TEST_CASE(syn_queue_overflow_falls_back_to_cookies) {
     return rd.eof;
   }));
   BOOST_TEST((rd.got == wr.data));
+}
+
+// SO_RCVBUF, SO_SNDBUF and TCP_MAXSEG as the API hands them down: the SYNs
+// announce the MSS and the window, the window scale is the smallest that
+// covers the receive buffer, the send buffer bounds what send() takes; a
+// listener's limits reach the connections it opens, through its SYN queue and
+// through cookies alike.
+BOOST_AUTO_TEST_CASE(socket_limits_shape_the_handshake_and_the_buffers) {
+  for (const bool cookies : {false, true}) {
+    BOOST_TEST_CONTEXT("cookies " << cookies) {
+      StackConfig server = world_config(kAddrB, 2, 1);
+      if (cookies) server.max_syn_backlog = 0;  // every SYN answered with a cookie
+      World w(sim::LinkConfig{}, world_config(kAddrA, 1, 1), server);
+      ListenerId lid = 0;
+      const tcp::SocketLimits server_limits{.send_buffer = 0, .recv_buffer = 300'000, .mss = 700};
+      BOOST_REQUIRE(!w.b().listen(tcp::Endpoint{{}, 80}, 16, false, lid, server_limits));
+      const tcp::SocketLimits client_limits{.send_buffer = 4096, .recv_buffer = 8192, .mss = 600};
+      ConnId c = kNoConn;
+      BOOST_REQUIRE(!w.a().connect(tcp::Endpoint{kAddrB, 80}, {}, w.now(), c, client_limits));
+      std::optional<ConnId> s;
+      BOOST_REQUIRE(w.run_until([&] {
+        if (!s) s = w.b().accept(lid);
+        return s && w.a().tcb(c).state() == tcp::State::established;
+      }));
+      BOOST_TEST(w.b().counters().syncookies_recv == (cookies ? 1u : 0u));
+      const tcp::Tcb& client = w.a().tcb(c);
+      const tcp::Tcb& accepted = w.b().tcb(*s);
+      BOOST_TEST((accepted.limits() == server_limits));
+      // Each side sends no more than the smaller of the two MSS values; a
+      // cookie recalls the client's as the largest entry of its table not
+      // above it.
+      BOOST_TEST(client.send_mss() == 600);
+      BOOST_TEST(accepted.send_mss() == (cookies ? SynCookies::kMssTable[0] : 600));
+      // 8192 needs no scaling, 300000 a shift of 3; the server's view of the
+      // client's window is the client's receive buffer.
+      BOOST_TEST(client.recv_scale() == 0);
+      BOOST_TEST(accepted.recv_scale() == 3);
+      BOOST_TEST(accepted.send_window() == 8192u);
+      // The client's send buffer takes 4096 bytes, and no more until the
+      // server has read some.
+      const auto data = tcp::test::random_bytes(20'000, 5);
+      BOOST_TEST(w.a().send(c, data, w.now()).bytes == 4096u);
+      Reader rd{w.b(), *s, {}};
+      std::size_t sent = 4096;
+      BOOST_TEST(w.run_until([&] {
+        sent += w.a().send(c, std::span(data).subspan(sent), w.now()).bytes;
+        rd.step(w.now());
+        return rd.got.size() == data.size();
+      }));
+      BOOST_TEST((rd.got == data));
+      // The server's ACKs carried its scaled window, more than 16 bits hold.
+      BOOST_TEST(client.send_window() > 65535u);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(forged_cookie_ack_is_reset) {
