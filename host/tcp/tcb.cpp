@@ -621,7 +621,14 @@ void Tcb::segment_in_synchronized(const TcpRepr& in, wire::ByteSpan payload, Ins
       case State::fin_wait_1:
       case State::fin_wait_2:
       case State::close_wait:
-        fail(ECONNRESET, now);
+        // RFC 9293 §3.10.7.4 flushes every queue; Linux keeps what arrived in
+        // order before the RST for the application to read, and reports
+        // ECONNRESET after it (a response followed by a RST is still read).
+        send_q_.clear();
+        ooo_.clear();
+        error_ = ECONNRESET;
+        events_ |= event::error;
+        set_state(State::closed);
         return;
       default:  // CLOSING, LAST-ACK, TIME-WAIT: the close is just cut short
         release_buffers();

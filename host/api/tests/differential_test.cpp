@@ -336,6 +336,30 @@ BOOST_AUTO_TEST_CASE(close_with_unread_data_resets) {
   });
 }
 
+// What arrived before a RST is read first, then ECONNRESET, then end of file
+// (a server's response followed by its reset still reaches the client).
+BOOST_AUTO_TEST_CASE(data_before_a_reset_is_read_then_the_error) {
+  differential([](const Api& api, Trace& t) {
+    const int l = make_listener(api, t);
+    const Pair p = connect_pair(api, t, l);
+    T_CALL(t, api.send(p.server, "response", 8, 0));
+    linger_zero(api, t, p.server);
+    T_CALL(t, api.close(p.server));
+    t.events("client", wait_for(api, p.client, POLLIN, kLong));
+    // The RST follows the data at once on loopback; give the link model's the
+    // same chance to arrive.
+    pause_ms(api, 50);
+    t.events("client after the reset", wait_for(api, p.client, POLLIN | POLLRDHUP, 0));
+    char buf[16]{};
+    BOOST_TEST(T_CALL(t, api.recv(p.client, buf, sizeof buf, 0)) == 8);
+    t.text(std::string("client got ") + std::string(buf, 8));
+    T_CALL(t, api.recv(p.client, buf, sizeof buf, 0));
+    T_CALL(t, api.recv(p.client, buf, sizeof buf, 0));
+    T_CALL(t, api.close(p.client));
+    T_CALL(t, api.close(l));
+  });
+}
+
 BOOST_AUTO_TEST_CASE(accept_of_a_connection_the_peer_reset) {
   differential([](const Api& api, Trace& t) {
     const int l = make_listener(api, t);
