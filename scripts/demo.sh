@@ -18,7 +18,8 @@ out=${TANDEM_DEMO_DIR:-build/demo}
 secs=${TANDEM_DEMO_SECS:-5}
 mkdir -p "$out"
 
-# The sim backend needs the Verilated NIC, which the release preset builds only when asked.
+# The sim backend needs the Verilated NIC (on by default; said here so that a
+# build directory configured without it gets it back).
 cmake --preset release -DTANDEM_WITH_VERILATOR=ON >/dev/null
 cmake --build --preset release --target tandem-http -j "$(nproc)"
 http=build/release/examples/tandem-http
