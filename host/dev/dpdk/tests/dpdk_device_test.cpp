@@ -256,6 +256,37 @@ BOOST_AUTO_TEST_CASE(the_kernels_fill_both_checksums_of_tcp_and_udp_frames) {
   BOOST_TEST(d.dpdk_counters().tx_port_offload == 0u);
 }
 
+// More than one port in a process: each device its own port, queues, mbuf
+// pool and flow table; what one sends only its own port receives, and one
+// going away leaves the other working.
+BOOST_AUTO_TEST_CASE(two_ports_at_once_each_with_its_own_traffic) {
+  auto first = std::make_unique<DpdkDevice>(ring_config());
+  DpdkDevice second(ring_config(2));
+  BOOST_TEST(first->port_id() != second.port_id());
+  BOOST_TEST(first->port_name() != second.port_name());
+  const std::array<std::byte, 4> payload{};
+  BOOST_TEST_REQUIRE(
+      (first->send_frame(0, udp_frame(1111, payload), kBothChecksums) == c::TxStatus::ok));
+  BOOST_TEST_REQUIRE(
+      (second.send_frame(0, udp_frame(2222, payload), kBothChecksums) == c::TxStatus::ok));
+  BOOST_TEST_REQUIRE(
+      (second.send_frame(0, udp_frame(3333, payload), kBothChecksums) == c::TxStatus::ok));
+  const auto source_port = [](const conf::Received& r) {
+    return wire::load_be16(ByteSpan(r.frame), 14 + 20);
+  };
+  const auto on_first = conf::drain(*first);
+  BOOST_TEST_REQUIRE(on_first.size() == 1u);
+  BOOST_TEST(source_port(on_first[0]) == 1111u);
+  first.reset();
+  BOOST_TEST_REQUIRE(
+      (second.send_frame(0, udp_frame(4444, payload), kBothChecksums) == c::TxStatus::ok));
+  std::set<std::uint16_t> on_second;
+  for (const auto& r : conf::drain(second))
+    on_second.insert(source_port(r));
+  BOOST_TEST((on_second == std::set<std::uint16_t>{2222, 3333, 4444}));
+  BOOST_TEST(second.counters().tx_frames == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(a_frame_without_flags_goes_out_as_given) {
   DpdkDevice d(ring_config());
   const auto frame = conf::tcp_frame(conf::data_segment(7), {}, wire::ChecksumMode::software);
