@@ -74,12 +74,13 @@ void print_stack_counters(std::FILE* out, const std::string& prefix, const stack
                static_cast<unsigned long long>(t.resets_out));
   std::fprintf(out,
                "%sstack: %llu TSO jobs, %llu demuxed by the NIC's lookup, %llu by software, "
-               "%llu bad segments, %llu SYN cookies sent\n",
+               "%llu bad segments, %llu SYN cookies sent, %llu TIME-WAIT reopened by a SYN\n",
                prefix.c_str(), static_cast<unsigned long long>(k.tso_jobs),
                static_cast<unsigned long long>(k.demux_by_nic),
                static_cast<unsigned long long>(k.demux_by_software),
                static_cast<unsigned long long>(k.bad_segments),
-               static_cast<unsigned long long>(k.syncookies_sent));
+               static_cast<unsigned long long>(k.syncookies_sent),
+               static_cast<unsigned long long>(k.time_wait_reopened));
 }
 
 }  // namespace

@@ -150,9 +150,38 @@ void Stack::on_ipv4(const net::Ipv4Input& input) {
   answer_stray(input.ip, *seg);
 }
 
+bool Stack::reopens_time_wait(ConnId id, const wire::TcpRepr& seg) const {
+  const Connection& c = conn(id);
+  if (c.owner != Owner::orphan || c.tcb.state() != State::time_wait) return false;
+  if (!seg.has(tf::syn) || seg.has(tf::ack) || seg.has(tf::rst)) return false;
+  const tcp::Tcb& old = c.tcb;
+  // RFC 6191 §2: with timestamps on both, a SYN whose TSval is newer than the
+  // old connection's last; otherwise RFC 1122 §4.2.2.13: a sequence number
+  // past everything the old connection received. Either way no segment of
+  // the old connection can be taken for one of the new. (Linux's
+  // tcp_timewait_state_process applies the same two tests.)
+  if (old.timestamps_enabled() && seg.options.timestamps) {
+    return static_cast<std::int32_t>(seg.options.timestamps->value - old.ts_recent()) > 0;
+  }
+  return seg.seq > old.rcv_nxt();
+}
+
 void Stack::deliver(ConnId id, const wire::Ipv4Repr& ip, const wire::TcpRepr& seg,
                     wire::ByteSpan payload, Instant now) {
   Connection& c = conn(id);
+  if (reopens_time_wait(id, seg)) {
+    const tcp::FourTuple tuple = c.tcb.tuple();
+    if (const auto lid = find_listener(tuple.local, tuple)) {
+      // The new connection's sequence space starts past the old one's, as
+      // Linux's does (tw_snd_nxt + 65535 + 2), so that the peer's old
+      // duplicates cannot fall into it.
+      const wire::SeqNum iss = c.tcb.snd_nxt() + 65537;
+      ++counters_.time_wait_reopened;
+      free_connection(id);
+      on_listener_segment(*lid, ip, seg, payload, now, iss);
+      return;
+    }
+  }
   if (c.owner == Owner::syn_queue && c.tcb.state() == State::syn_received && seg.has(tf::ack) &&
       !seg.has(tf::rst) && !seg.has(tf::syn)) {
     const Listener& l = listeners_[c.listener];
@@ -169,7 +198,8 @@ void Stack::deliver(ConnId id, const wire::Ipv4Repr& ip, const wire::TcpRepr& se
 }
 
 void Stack::on_listener_segment(ListenerId lid, const wire::Ipv4Repr& ip, const wire::TcpRepr& seg,
-                                wire::ByteSpan payload, Instant now) {
+                                wire::ByteSpan payload, Instant now,
+                                std::optional<wire::SeqNum> iss) {
   Listener& l = listeners_[lid];
   const tcp::FourTuple tuple{tcp::Endpoint{ip.dst, seg.dst_port},
                              tcp::Endpoint{ip.src, seg.src_port}};
@@ -255,6 +285,7 @@ void Stack::on_listener_segment(ListenerId lid, const wire::Ipv4Repr& ip, const 
   c.listener = lid;
   ++l.syn_queue;
   c.tcb.set_limits(l.limits);
+  if (iss) c.tcb.set_iss(*iss);
   c.tcb.open_from_syn(tuple, seg, now);
   register_tuple(*id);
   settle(*id);

@@ -74,6 +74,7 @@ struct StackCounters {
   std::uint64_t syncookies_sent = 0;
   std::uint64_t syncookies_recv = 0;
   std::uint64_t syncookies_failed = 0;
+  std::uint64_t time_wait_reopened = 0;     // a SYN ended TIME-WAIT and opened anew (RFC 6191)
   std::uint64_t connections_exhausted = 0;  // no TCB slot free
   std::uint64_t transmit_failed = 0;        // the interface refused a segment
   std::uint64_t tso_jobs = 0;
@@ -212,8 +213,13 @@ class Stack final : private net::Ipv4ProtocolHandler, private tcp::Environment {
 
   void deliver(ConnId id, const wire::Ipv4Repr& ip, const wire::TcpRepr& seg,
                wire::ByteSpan payload, Instant now);
+  // `iss`: the new connection's ISS, when a SYN reopens a TIME-WAIT one.
   void on_listener_segment(ListenerId lid, const wire::Ipv4Repr& ip, const wire::TcpRepr& seg,
-                           wire::ByteSpan payload, Instant now);
+                           wire::ByteSpan payload, Instant now,
+                           std::optional<wire::SeqNum> iss = std::nullopt);
+  // A SYN for connection `id` in TIME-WAIT that may open a new one: see
+  // stack.cpp.
+  bool reopens_time_wait(ConnId id, const wire::TcpRepr& seg) const;
   void answer_stray(const wire::Ipv4Repr& ip, const wire::TcpRepr& seg);
   void send_cookie_syn_ack(const wire::Ipv4Repr& ip, const wire::TcpRepr& syn,
                            const tcp::SocketLimits& limits, Instant now);

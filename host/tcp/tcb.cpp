@@ -646,7 +646,8 @@ void Tcb::segment_in_synchronized(const TcpRepr& in, wire::ByteSpan payload, Ins
       return;
     }
     // RFC 5961 §4 (RFC 9293 adopts it): challenge ACK, whatever the sequence.
-    // Departure: TIME-WAIT too, rather than RFC 6191's reopening.
+    // TIME-WAIT too: a SYN that may reopen the connection (RFC 6191) never
+    // gets here, the Stack, which owns the listeners, takes it first.
     challenge_ack(now);
     return;
   }

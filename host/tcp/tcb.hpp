@@ -205,12 +205,17 @@ class Tcb {
   wire::SeqNum snd_una() const { return snd_una_; }
   wire::SeqNum snd_nxt() const { return snd_nxt_; }
   wire::SeqNum rcv_nxt() const { return rcv_nxt_; }
+  // The peer's most recent timestamp (RFC 7323 §4.3 TS.Recent).
+  std::uint32_t ts_recent() const { return ts_recent_; }
 
-  // Tests only: choose the ISS instead of RFC 6528's (to start near 2^32).
-  void set_iss_for_test(wire::SeqNum iss) {
+  // The ISS of the next open instead of RFC 6528's: for a SYN that reopens a
+  // connection in TIME-WAIT (above the old connection's sequence space, RFC
+  // 1122 §4.2.2.13), and for tests (to start near 2^32).
+  void set_iss(wire::SeqNum iss) {
     iss_override_ = iss;
     has_iss_override_ = true;
   }
+  void set_iss_for_test(wire::SeqNum iss) { set_iss(iss); }
 
  private:
   static constexpr Instant kNever = Instant::max();

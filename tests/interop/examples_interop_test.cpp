@@ -60,6 +60,29 @@ void check_http_with_curl_wrk_and_ab(const Server& http, std::size_t body_bytes)
   const auto http10 = http.linux(
       {"curl", "-sS", "-m", "10", "--http1.0", "-o", "/dev/null", "-w", "%{http_code}", url});
   BOOST_TEST(http10.out == "200");
+  // HTTP/1.0: the server closes first and holds the 4-tuple in TIME-WAIT; a
+  // client that reads to the end (so that Linux's side does not hold it too)
+  // comes back from the same port at once and is served (RFC 6191).
+  const std::string same_port_script =
+      "import socket, sys, time\n"
+      "for _ in range(3):\n"
+      "    time.sleep(0.3)  # Linux's side out of LAST-ACK\n"
+      "    s = socket.socket()\n"
+      "    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+      "    s.settimeout(10)\n"
+      "    s.bind(('', 45000))\n"
+      "    s.connect((sys.argv[1], 8080))\n"
+      "    s.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n')\n"
+      "    reply = b''\n"
+      "    while True:\n"
+      "        chunk = s.recv(65536)\n"
+      "        if not chunk: break\n"
+      "        reply += chunk\n"
+      "    s.close()\n"
+      "    print(reply.split(b' ')[1].decode())\n";
+  const auto same_port = http.linux({"/usr/bin/python3", "-c", same_port_script, http.tandem_ip()});
+  BOOST_TEST(same_port.ok(), same_port.describe());
+  BOOST_TEST(same_port.out == "200\n200\n200\n", same_port.describe());
   const auto wrk = http.linux({"wrk", "-t2", "-c8", "-d2s", url});
   BOOST_TEST(wrk.ok(), wrk.describe());
   BOOST_TEST(wrk.out.find("Requests/sec") != std::string::npos, wrk.describe());
@@ -104,7 +127,10 @@ BOOST_AUTO_TEST_CASE(echo_level_and_edge_triggered_with_socat_and_nc) {
 BOOST_AUTO_TEST_CASE(http_with_curl_wrk_and_ab) {
   Running http("http", {"tandem-http", "--body-bytes", "3000"});
   check_http_with_curl_wrk_and_ab(http, 3000);
-  http.stop_and_check();
+  const interop::CommandResult ended = http.stop_and_check();
+  // The second and third connection from port 45000 found the first's
+  // TIME-WAIT and reopened it.
+  BOOST_TEST(ended.out.find(" 2 TIME-WAIT reopened") != std::string::npos, ended.out);
 }
 
 BOOST_AUTO_TEST_CASE(http_keeps_serving_through_a_syn_flood_of_100_times_its_backlog) {
@@ -167,6 +193,7 @@ BOOST_AUTO_TEST_CASE(http_on_dpdk_with_two_cores_each_with_a_reuseport_listener)
   // curl's 15 connections spread over both cores.
   for (const unsigned long requests : per_core(result.out, "", 2))
     BOOST_TEST(requests > 0u, result.out);
+  BOOST_TEST(result.out.find(" 2 TIME-WAIT reopened") != std::string::npos, result.out);
   BOOST_TEST(result.out.find("(0 bad)") != std::string::npos, result.out);
 }
 

@@ -257,6 +257,59 @@ BOOST_AUTO_TEST_CASE(socket_limits_shape_the_handshake_and_the_buffers) {
   }
 }
 
+// The server closes first and holds the 4-tuple in TIME-WAIT; the client
+// comes back from the same port at once. Its SYN opens a new connection when it
+// cannot be taken for the old one's (RFC 6191 with timestamps: a newer TSval;
+// RFC 1122 §4.2.2.13 without: a sequence number past the old), with an ISS past
+// the old connection's, as Linux does.
+BOOST_AUTO_TEST_CASE(a_new_syn_reopens_a_connection_in_time_wait) {
+  for (const bool timestamps : {true, false}) {
+    BOOST_TEST_CONTEXT("timestamps " << timestamps) {
+      StackConfig a = world_config(kAddrA, 1, 1);
+      StackConfig b = world_config(kAddrB, 2, 1);
+      a.tcp.timestamps = b.tcp.timestamps = timestamps;
+      b.tcp.msl = std::chrono::seconds(30);  // TIME-WAIT outlasts the test
+      World w(sim::LinkConfig{}, a, b);
+      ListenerId lid = 0;
+      BOOST_REQUIRE(!w.b().listen(tcp::Endpoint{{}, 80}, 16, false, lid));
+      const tcp::Endpoint client_end{{}, 40000};
+      ConnId c = kNoConn;
+      BOOST_REQUIRE(!w.a().connect(tcp::Endpoint{kAddrB, 80}, client_end, w.now(), c));
+      std::optional<ConnId> s;
+      BOOST_REQUIRE(w.run_until([&] { return (s = s ? s : w.b().accept(lid)).has_value(); }));
+      // The server closes first: TIME-WAIT is its.
+      w.b().release(*s, false, w.now());
+      BOOST_REQUIRE(w.run_until([&] { return w.a().tcb(c).state() == tcp::State::close_wait; }));
+      w.a().release(c, false, w.now());
+      w.run_for(200ms);
+      BOOST_REQUIRE(w.b().connections() == 1u);  // the orphan in TIME-WAIT
+      BOOST_REQUIRE(w.b().tcb(*s).state() == tcp::State::time_wait);
+      BOOST_REQUIRE(w.a().connections() == 0u);
+      const wire::SeqNum old_snd_nxt = w.b().tcb(*s).snd_nxt();
+
+      BOOST_REQUIRE(!w.a().connect(tcp::Endpoint{kAddrB, 80}, client_end, w.now(), c));
+      std::optional<ConnId> again;
+      BOOST_TEST(w.run_until([&] {
+        if (!again) again = w.b().accept(lid);
+        return again && w.a().tcb(c).state() == tcp::State::established;
+      }));
+      BOOST_TEST(w.b().counters().time_wait_reopened == 1u);
+      BOOST_REQUIRE(again.has_value());
+      BOOST_TEST((w.b().tcb(*again).iss() == old_snd_nxt + 65537u));
+      // And it carries data.
+      const auto data = tcp::test::random_bytes(50'000, 9);
+      Writer wr{w.a(), c, data};
+      Reader rd{w.b(), *again, {}};
+      BOOST_TEST(w.run_until([&] {
+        wr.step(w.now());
+        rd.step(w.now());
+        return rd.eof;
+      }));
+      BOOST_TEST((rd.got == data));
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(forged_cookie_ack_is_reset) {
   World w;
   ListenerId lid = 0;
