@@ -296,9 +296,9 @@ void Stack::send_cookie_syn_ack(const wire::Ipv4Repr& ip, const wire::TcpRepr& s
   const tcp::FourTuple tuple{tcp::Endpoint{ip.dst, syn.dst_port},
                              tcp::Endpoint{ip.src, syn.src_port}};
   const tcp::TcpConfig& cfg = config_.tcp;
-  // What the TCB the cookie opens will announce (Tcb::recv_buffer, our_mss).
-  const std::uint32_t recv_buffer = limits.recv_buffer != 0 ? limits.recv_buffer : cfg.recv_buffer;
-  const std::uint16_t mss = limits.mss != 0 ? std::min(limits.mss, cfg.mss) : cfg.mss;
+  // What the TCB the cookie opens will announce.
+  const std::uint32_t recv_buffer = limits.recv_buffer_for(cfg);
+  const std::uint16_t mss = limits.mss_for(cfg);
   wire::TcpRepr r;
   r.src_port = syn.dst_port;
   r.dst_port = syn.src_port;

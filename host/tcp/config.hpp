@@ -3,6 +3,7 @@
 // Stack, referenced, never copied into a TCB) and the counters it reads back.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 
@@ -58,6 +59,17 @@ struct SocketLimits {
   std::uint32_t recv_buffer = 0;
   std::uint16_t mss = 0;
   bool operator==(const SocketLimits&) const = default;
+
+  // What a connection of a Stack with settings `stack` gets.
+  std::uint32_t send_buffer_for(const TcpConfig& stack) const {
+    return send_buffer != 0 ? send_buffer : stack.send_buffer;
+  }
+  std::uint32_t recv_buffer_for(const TcpConfig& stack) const {
+    return recv_buffer != 0 ? recv_buffer : stack.recv_buffer;
+  }
+  std::uint16_t mss_for(const TcpConfig& stack) const {
+    return mss != 0 ? std::min(mss, stack.mss) : stack.mss;
+  }
 };
 
 // What the TCBs of one Stack counted, netstat -s style: everything dropped,

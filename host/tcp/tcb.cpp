@@ -94,15 +94,15 @@ void Tcb::set_state(State next) {
 }
 
 std::uint32_t Tcb::send_buffer() const {
-  return limits_.send_buffer != 0 ? limits_.send_buffer : cfg().send_buffer;
+  return limits_.send_buffer_for(cfg());
 }
 
 std::uint32_t Tcb::recv_buffer() const {
-  return limits_.recv_buffer != 0 ? limits_.recv_buffer : cfg().recv_buffer;
+  return limits_.recv_buffer_for(cfg());
 }
 
 std::uint16_t Tcb::our_mss() const {
-  return limits_.mss != 0 ? std::min(limits_.mss, cfg().mss) : cfg().mss;
+  return limits_.mss_for(cfg());
 }
 
 // ---------------------------------------------------------------------------
