@@ -64,6 +64,11 @@ for _ in $(seq 100); do
 done
 ip netns exec "$ns" ip addr add 10.99.0.1/24 dev tdm0
 ip netns exec "$ns" ip link set tdm0 up
+# It says "serving" once its listener exists.
+for _ in $(seq 100); do
+  grep -q serving "$log" && break
+  sleep 0.1
+done
 
 echo
 echo "demo: Linux (10.99.0.1) -> tandem-http on the $backend backend (10.99.0.2), namespace $ns"
